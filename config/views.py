@@ -1,0 +1,68 @@
+"""Site-wide pages: home, sign-up, login (throttled) and a health check."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.views import LoginView
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from config.throttle import Throttle, too_many_requests
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+class SignupForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome to Viva. Pick a level and topics to start practising.")
+        return redirect("interviews:start")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+LOGIN_THROTTLE = Throttle(scope="login", limit=5, window_seconds=300)
+
+
+class ThrottledLoginView(LoginView):
+    """Refuse further attempts for a while after repeated failures (per username and IP)."""
+
+    def post(self, request, *args, **kwargs):
+        keys = self._throttle_keys(request)
+        for key in keys:
+            retry_after = LOGIN_THROTTLE.blocked_for(key)
+            if retry_after:
+                return too_many_requests(request, retry_after)
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:  # the form was re-shown: a failed attempt
+            for key in keys:
+                LOGIN_THROTTLE.hit(key)
+        return response
+
+    @staticmethod
+    def _throttle_keys(request) -> list[str]:
+        username = (request.POST.get("username") or "").strip().lower()[:150]
+        return [f"user:{username}", f"ip:{request.META.get('REMOTE_ADDR', '')}"]

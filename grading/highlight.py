@@ -1,0 +1,36 @@
+"""Split an answer into plain and highlighted segments from a grade's evidence spans.
+
+Templates render the segments with autoescaping on, so candidate text is never HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    verdict: str = ""  # "" for plain text, else met / partial / contradicted
+    label: str = ""
+
+
+def evidence_segments(text: str, verdicts: list[dict]) -> list[Segment]:
+    spans: list[tuple[int, int, str, str]] = []
+    for verdict in verdicts or []:
+        for start, end in verdict.get("spans", []):
+            if 0 <= start < end <= len(text):
+                spans.append((start, end, verdict.get("verdict", "met"), verdict.get("label", "")))
+    spans.sort()
+    segments: list[Segment] = []
+    cursor = 0
+    for start, end, kind, label in spans:
+        if start < cursor:  # overlapping evidence: keep the first highlight
+            continue
+        if start > cursor:
+            segments.append(Segment(text[cursor:start]))
+        segments.append(Segment(text[start:end], kind, label))
+        cursor = end
+    if cursor < len(text):
+        segments.append(Segment(text[cursor:]))
+    return segments

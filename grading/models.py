@@ -1,0 +1,51 @@
+"""Grades: every grade is a row; the final grade is derived, never overwritten."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class GraderKind(models.TextChoices):
+    KEYWORD = "keyword", "Keyword rubric"
+    LLM = "llm", "LLM second opinion"
+    HUMAN = "human", "Human reviewer"
+    CHOICE = "choice", "Multiple choice"
+
+
+class Grade(models.Model):
+    answer = models.ForeignKey("interviews.Answer", on_delete=models.CASCADE, related_name="grades")
+    kind = models.CharField(max_length=10, choices=GraderKind.choices)
+    grader_version = models.CharField(max_length=40)
+    rubric = models.JSONField(default=list, help_text="The criteria graded against (snapshot).")
+    score = models.FloatField(null=True, help_text="0-100; empty when the grader failed.")
+    verdicts = models.JSONField(default=list)
+    flags = models.JSONField(default=list)
+    confidence = models.FloatField(null=True)
+    feedback = models.TextField(blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    needs_review = models.BooleanField(default=False)
+    meta = models.JSONField(default=dict, help_text="Model, prompt version, token counts...")
+    duration_ms = models.PositiveIntegerField(default=0)
+    is_current = models.BooleanField(default=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    previous_score = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["answer", "kind"],
+                condition=Q(is_current=True),
+                name="one_current_grade_per_kind",
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "is_current", "needs_review"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.score} for answer {self.answer_id}"

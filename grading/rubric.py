@@ -1,0 +1,775 @@
+"""The keyword rubric grader: pure, deterministic, fast.
+
+``grade(prompt, criteria, answer)`` takes the question text, the rubric criteria and the
+candidate's answer and returns a ``Result``: a 0-100 score, one verdict per criterion
+with evidence spans into the original answer, flags and a confidence.
+
+No Django, no settings, no I/O, no randomness: the benchmark, the Celery tasks and the
+admin all share it. How a score is computed is explained for candidates in
+docs/grading.md; the numbered steps in ``grade`` follow that page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from grading.text import (
+    NEGATIONS,
+    STOPWORDS,
+    Tokens,
+    is_negation_at,
+    rarity,
+    root,
+    tokenize,
+    word_info,
+)
+
+__all__ = ["GRADER_VERSION", "Criterion", "CriterionVerdict", "Result", "grade"]
+
+GRADER_VERSION = "keyword-1"
+
+# --------------------------------------------------------------------------- tunables
+# Phrase matching
+MAX_GAP = 2  # extra content words allowed between the words of a phrase, per gap
+NEG_WINDOW = 3  # a negation cue this many tokens before a match (same clause) negates it
+PARTIAL_MIN = 0.5  # a phrase's (rarity-weighted) share must exceed this for "partial"
+MIN_TOKEN_WEIGHT = 0.35  # weight of a function word kept inside a keyword
+PARTIAL_SCALE = 0.8  # a partial match earns this times the share of the phrase it matched
+FUZZY_MIN_LEN = 7  # keyword words at least this long tolerate a misspelling
+PROMPT_TOKEN_WEIGHT = 0.3  # weight of a prompt word inside a phrase that has other words
+PROMPT_ONLY_FACTOR = 0.5  # credit for a criterion that can only be said in prompt words
+# Scoring
+CONTRADICTION_PENALTY = 0.25  # share of a contradicted criterion's weight taken away
+# Negating a generic word ("cannot be used") says little; only a negated phrase carrying at
+# least this much rarity weight (one uncommon word, or a few common ones) contradicts.
+CONTRADICTION_MIN_SPECIFICITY = 1.0
+SATURATION = 0.8  # share of the rubric's weight that already earns 100
+CURVE = 1.0  # exponent of the saturating curve (below 1 lifts partial answers)
+REQUIRED_CAP = 50.0  # ceiling when a required criterion is missed or contradicted
+STUFFING_FACTOR = 0.5  # a keyword-stuffed answer keeps at most this share of its score
+GRADER_ADDRESS_CAP = 5.0  # ceiling for an answer that talks to the grader
+
+VERDICTS = ("met", "partial", "missed", "contradicted")
+
+
+# --------------------------------------------------------------------------- interface
+@dataclass(frozen=True)
+class Criterion:
+    label: str
+    keywords: tuple[str, ...]
+    weight: float = 1.0
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class CriterionVerdict:
+    label: str
+    verdict: str  # "met" | "partial" | "missed" | "contradicted"
+    credit: float  # 0..1 share of this criterion's weight earned
+    spans: tuple[tuple[int, int], ...]  # offsets into the ORIGINAL answer string
+    matched: str  # the keyword alternative that matched, "" if none
+
+
+@dataclass(frozen=True)
+class Result:
+    score: float  # 0..100, one decimal
+    verdicts: tuple[CriterionVerdict, ...]
+    flags: tuple[str, ...]
+    confidence: float  # 0..1
+
+    def to_dict(self) -> dict:
+        return {
+            "grader_version": GRADER_VERSION,
+            "score": self.score,
+            "verdicts": [{**asdict(v), "spans": [list(s) for s in v.spans]} for v in self.verdicts],
+            "flags": list(self.flags),
+            "confidence": self.confidence,
+        }
+
+
+# --------------------------------------------------------------------------- compiled rubric
+@dataclass(slots=True)
+class _Alt:
+    text: str
+    stems: tuple[str, ...]
+    weights: tuple[float, ...]
+    total: float
+    in_prompt: tuple[bool, ...]
+    negated: bool
+    all_prompt: bool
+    specificity: float  # summed rarity of the alternative's words
+
+
+@dataclass(slots=True)
+class _Crit:
+    criterion: Criterion
+    alts: list[_Alt]
+    prompt_only: bool  # every alternative is made of prompt words only
+
+
+@dataclass(slots=True)
+class _Rubric:
+    crits: list[_Crit]
+    prompt_stems: frozenset[str]
+    prompt_content: int  # distinct content stems in the prompt
+    vocab: frozenset[str]
+    roots: dict[str, str]  # derivational root -> keyword stem
+    long_words: list[str]
+    long_word_stems: list[str]
+    fuzzy_cache: dict[str, tuple[str, ...]]
+    total_weight: float
+
+
+def _compile_alt(text: str, prompt_stems: frozenset[str]) -> _Alt | None:
+    toks = tokenize(text)
+    cue = [is_negation_at(toks, i) for i in range(len(toks))]
+    negated = any(cue)
+    idx = [i for i in range(len(toks)) if not toks.stop[i]]
+    if len(idx) <= 1:
+        # "any number", "as many", "do while": the function words carry the meaning
+        idx = [i for i in range(len(toks)) if not cue[i]]
+    if not idx:
+        return None
+    stems: list[str] = []
+    weights: list[float] = []
+    in_prompt: list[bool] = []
+    for i in idx:
+        st = toks.stems[i]
+        if st in stems:
+            continue
+        stems.append(st)
+        in_prompt.append(st in prompt_stems)
+        weights.append(max(rarity(toks.words[i]), MIN_TOKEN_WEIGHT))
+    all_prompt = all(in_prompt)
+    if not all_prompt:
+        weights = [w * PROMPT_TOKEN_WEIGHT if p else w for w, p in zip(weights, in_prompt)]
+    return _Alt(
+        text=text.strip(),
+        stems=tuple(stems),
+        weights=tuple(weights),
+        total=sum(weights),
+        in_prompt=tuple(in_prompt),
+        negated=negated,
+        all_prompt=all_prompt,
+        specificity=sum(rarity(toks.words[i]) for i in idx),
+    )
+
+
+@lru_cache(maxsize=2048)
+def _compile(prompt: str, criteria: tuple[Criterion, ...]) -> _Rubric:
+    ptoks = tokenize(prompt)
+    prompt_stems = frozenset(s for s, stop in zip(ptoks.stems, ptoks.stop) if not stop)
+    crits: list[_Crit] = []
+    vocab: set[str] = set()
+    long_words: dict[str, str] = {}
+    for c in criteria:
+        alts = [a for kw in c.keywords if (a := _compile_alt(kw, prompt_stems)) is not None]
+        for a in alts:
+            vocab.update(a.stems)
+        for kw in c.keywords:
+            for raw in re.findall(r"\w+", kw):
+                norm, st = word_info(raw)
+                if len(norm) >= FUZZY_MIN_LEN and norm not in STOPWORDS:
+                    long_words.setdefault(norm, st)
+        crits.append(_Crit(c, alts, prompt_only=bool(alts) and all(a.all_prompt for a in alts)))
+    return _Rubric(
+        crits=crits,
+        prompt_stems=prompt_stems,
+        prompt_content=len(prompt_stems),
+        vocab=frozenset(vocab),
+        roots=_root_map(vocab),
+        long_words=list(long_words),
+        long_word_stems=list(long_words.values()),
+        fuzzy_cache={},
+        total_weight=sum(max(c.weight, 0.0) for c in criteria),
+    )
+
+
+def _root_map(vocab: set[str]) -> dict[str, str]:
+    by_root: dict[str, list[str]] = {}
+    for st in vocab:
+        if len(st) >= 4 and st.isalpha():
+            by_root.setdefault(root(st), []).append(st)
+    return {r: sts[0] for r, sts in by_root.items() if len(sts) == 1}
+
+
+def _near_miss(rub: _Rubric, norm: str) -> tuple[str, ...]:
+    """Keyword stems that an answer word not in the rubric's vocabulary stands for.
+
+    - a small misspelling of a long keyword word ("idempotnet", "stimulates" for
+      "simulates"): optimal-string-alignment distance 1, or 2 from ten letters on, same
+      first letter;
+    - an abbreviation that starts a long keyword word ("nonconst", "init", "param");
+    - two words run together ("atleast", "ofdata").
+    Cached per rubric.
+    """
+    cache = rub.fuzzy_cache
+    found = cache.get(norm)
+    if found is not None:
+        return found
+    found = ()
+    st = word_info(norm)[1]
+    if len(st) >= 4 and (hit_root := rub.roots.get(root(st))) is not None:
+        found = (hit_root,)
+    elif rub.long_words and norm.isalpha():
+        n = len(norm)
+        if n >= FUZZY_MIN_LEN - 1:
+            cutoff = 2 if n >= 10 else 1
+            hit = process.extractOne(norm, rub.long_words, scorer=OSA.distance, score_cutoff=cutoff)
+            if hit is not None:
+                word, dist, i = hit
+                if dist <= (2 if len(word) >= 10 else 1) and word[0] == norm[0]:
+                    found = (rub.long_word_stems[i],)
+        if not found and n >= 4 and norm not in STOPWORDS and rarity(norm) >= 1.0:
+            hits = {
+                rub.long_word_stems[i]
+                for i, w in enumerate(rub.long_words)
+                if w.startswith(norm) and 2 * n >= len(w)
+            }
+            if len(hits) == 1:
+                found = tuple(hits)
+        if not found and n >= 6:
+            vocab = rub.vocab
+            for k in range(2, n - 1):
+                left = word_info(norm[:k])[1]
+                right = word_info(norm[k:])[1]
+                lv, rv = left in vocab, right in vocab
+                if (lv and (rv or norm[k:] in STOPWORDS)) or (rv and norm[:k] in STOPWORDS):
+                    found = tuple(x for x, v in ((left, lv), (right, rv)) if v)
+                    break
+    if len(cache) > 50_000:
+        cache.clear()
+    cache[norm] = found
+    return found
+
+
+# --------------------------------------------------------------------------- answer checks
+_GRADER_RE = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(rubric|rubrics|instruction|"
+    r"instructions|criteria|criterion|grading|marking|scoring|prompt|rules|previous|above|"
+    r"guidelines)\b"
+    r"|\b(give|award|assign|grant)\b.{0,30}\b(full|maximum|max|perfect|top|highest|100|hundred)"
+    r"\b.{0,12}\b(marks?|score|credit|grade|points|percent|rating)\b"
+    r"|\b(full|maximum|perfect|top) (marks|credit|score)\b"
+    r"|\b(as|you are) (the|an|a) (grader|examiner|evaluator|assessor|marker|reviewer|ai|assistant"
+    r"|language model|llm)\b"
+    r"|\b(dear|hey|hi|hello|attention|note to( the)?) (grader|examiner|evaluator|assessor|marker"
+    r"|reviewer|ai|assistant)\b"
+    r"|\b(grader|examiner|evaluator|assessor|marker)\b.{0,30}\b(must|should|will|shall|need to|"
+    r"has to|have to)\b"
+    r"|\byou (must|should|will|shall|need to|have to|are required to) (award|give|grade|mark|"
+    r"score|assign|rate|accept|pass)\b"
+    r"|\bsystem prompt\b|\bprompt injection\b"
+    r"|\b(this|my) (answer|response|submission) (deserves|is worth|should (get|receive|be given))"
+    r"|\b(score|grade|mark|rate) (this|my) (answer|response|submission) (as|with|at)\b"
+)
+_DONT_KNOW_RE = re.compile(
+    r"^(i )?(really )?(dont|do not|didnt|did not) (know|remember|recall)( (this|that|it|"
+    r"the answer))?$|^(no|not) (idea|clue|sure)$|^(idk|dunno|pass|skip|na|n a|none|nothing|"
+    r"unknown|no answer|not answered|\?+)$|^(i )?(have )?no (idea|clue)$|^(i )?(am )?not sure$"
+    r"|^(sorry )?(i )?(dont|do not) know( sorry)?$"
+)
+
+_DETERMINERS = frozenset(["a", "an", "the", "every", "my", "your", "our", "their", "its"])
+_STRICT_PREPS = frozenset(["of", "from", "with", "into", "onto", "between", "among"])
+_BE = frozenset(["is", "are", "was", "were", "am"])
+_AUX = frozenset(
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "am",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "do",
+        "does",
+        "did",
+        "shall",
+    ]
+)
+_CONJ = frozenset(
+    ["and", "or", "but", "nor", "so", "because", "although", "though", "whereas", "if"]
+)
+_PRONOUNS = frozenset(
+    ["i", "me", "we", "us", "you", "he", "him", "she", "her", "it", "they", "them"]
+)
+
+
+def _grader_sentences(tokens: Tokens) -> set[int]:
+    """Sentences that talk to the grader instead of answering."""
+    if not tokens.words:
+        return set()
+    bad: set[int] = set()
+    start = 0
+    n = len(tokens.words)
+    for i in range(1, n + 1):
+        if i == n or tokens.sentence[i] != tokens.sentence[start]:
+            text = " ".join(tokens.words[start:i])
+            if _GRADER_RE.search(text):
+                bad.add(tokens.sentence[start])
+            start = i
+    return bad
+
+
+def _anomalies(tokens: Tokens, keep: list[int]) -> int:
+    """Function-word sequences that never occur in a sentence ("the of", "of is", "the.")."""
+    count = 0
+    words = tokens.words
+    clause = tokens.clause
+    for k, i in enumerate(keep):
+        w = words[i]
+        if w in _DETERMINERS:
+            j = keep[k + 1] if k + 1 < len(keep) else None
+            if j is None or clause[j] != clause[i]:
+                count += 1
+                continue
+            nxt = words[j]
+            if (
+                nxt in _DETERMINERS
+                or nxt in _STRICT_PREPS
+                or nxt in _AUX
+                or nxt in _CONJ
+                or nxt in _PRONOUNS
+            ):
+                count += 1
+        elif w in _STRICT_PREPS:
+            j = keep[k + 1] if k + 1 < len(keep) else None
+            if j is None or clause[j] != clause[i]:
+                count += 1
+                continue
+            nxt = words[j]
+            if nxt in _AUX or nxt in _CONJ or nxt in _STRICT_PREPS:
+                count += 1
+        elif w in _BE:
+            j = keep[k + 1] if k + 1 < len(keep) else None
+            if (
+                j is not None
+                and clause[j] == clause[i]
+                and words[j] in _AUX
+                and words[j] != "being"
+            ):
+                count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- matching
+@dataclass(slots=True)
+class _Match:
+    share: float  # matched share of the alternative's weight
+    positions: tuple[int, ...]
+    negated: bool  # a negation cue governs the match
+    prompt_only: bool  # only prompt words matched
+    fuzzy: bool
+
+
+def _negated(tokens: Tokens, cues: list[int], first: int, last: int) -> bool:
+    if not cues:
+        return False
+    clause = tokens.clause[first]
+    for c in cues:
+        if c >= last:
+            break
+        if first - NEG_WINDOW <= c < first or first < c < last:
+            if tokens.clause[c] == clause:
+                return True
+    return False
+
+
+def _match_alt(
+    alt: _Alt,
+    tokens: Tokens,
+    index: dict[str, list[int]],
+    cues: list[int],
+    prompt_stems: frozenset[str],
+    fuzzy_pos: set[int],
+) -> _Match | None:
+    """Best occurrence of one keyword alternative in the answer, or None."""
+    stems = alt.stems
+    n = len(stems)
+    if n == 1:
+        pos = index.get(stems[0])
+        if not pos:
+            return None
+        best = None
+        for p in pos:
+            neg = _negated(tokens, cues, p, p)
+            ok = neg if alt.negated else not neg
+            if ok:
+                return _Match(1.0, (p,), neg, alt.all_prompt, p in fuzzy_pos)
+            if best is None:
+                best = _Match(1.0, (p,), neg, alt.all_prompt, p in fuzzy_pos)
+        return best
+    events: list[tuple[int, int]] = []
+    for j, st in enumerate(stems):
+        for p in index.get(st, ()):
+            events.append((p, j))
+    if not events:
+        return None
+    events.sort()
+    weights = alt.weights
+    total = alt.total
+    sentence = tokens.sentence
+    cidx = tokens.cidx
+    stop = tokens.stop
+    max_raw = 3 * n + 4
+    best_key = None
+    best: _Match | None = None
+    ne = len(events)
+    for a in range(ne):
+        first = events[a][0]
+        seen: dict[int, int] = {}
+        for b in range(a, ne):
+            p, j = events[b]
+            if sentence[p] != sentence[first] or p - first + 1 > max_raw:
+                break
+            if j in seen:
+                continue
+            seen[j] = p
+            k = len(seen)
+            contents = cidx[p] - cidx[first] + (0 if stop[p] else 1)
+            matched_content = sum(1 for q in seen.values() if not stop[q])
+            if contents - matched_content > MAX_GAP * (k - 1):
+                continue
+            w = sum(weights[jj] for jj in seen)
+            share = w / total if total else 0.0
+            neg = _negated(tokens, cues, first, p)
+            ok = neg if alt.negated else not neg
+            positions = tuple(sorted(seen.values()))
+            prompt_only = all(stems[jj] in prompt_stems for jj in seen)
+            key = (ok and not prompt_only, round(share, 6), -(p - first))
+            if best_key is None or key > best_key:
+                best_key = key
+                best = _Match(
+                    share,
+                    positions,
+                    neg,
+                    prompt_only,
+                    any(q in fuzzy_pos for q in positions),
+                )
+    return best
+
+
+def _spans(tokens: Tokens, positions: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    spans: list[list[int]] = []
+    last = None
+    for p in sorted(positions):
+        if last is not None and p == last + 1:
+            spans[-1][1] = tokens.ends[p]
+        else:
+            spans.append([tokens.starts[p], tokens.ends[p]])
+        last = p
+    return tuple((s, e) for s, e in spans)
+
+
+# --------------------------------------------------------------------------- grading
+def _curve(raw: float) -> float:
+    if raw <= 0:
+        return 0.0
+    x = min(1.0, raw / SATURATION)
+    return x**CURVE
+
+
+def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
+    """Grade ``answer`` to ``prompt`` against keyword ``criteria``.
+
+    Steps: (1) tokenise and normalise; (2) drop sentences addressed to the grader;
+    (3) find each criterion's best keyword alternative (stems, phrases with small gaps,
+    misspellings of long words, partial phrases), ignoring prompt-only evidence and
+    detecting negation just before the match; (4) weighted credit through a saturating
+    curve, minus a small penalty per contradiction; (5) caps for missed required
+    criteria, keyword stuffing and grader-directed text.
+    """
+    criteria = tuple(criteria)
+    answer = answer if isinstance(answer, str) else str(answer or "")
+    rub = _compile(prompt or "", criteria)
+    tokens = tokenize(answer)
+    flags: list[str] = []
+    n = len(tokens.words)
+
+    def missed_all(score: float = 0.0, conf: float = 1.0) -> Result:
+        return Result(
+            score=round(score, 1),
+            verdicts=tuple(CriterionVerdict(c.label, "missed", 0.0, (), "") for c in criteria),
+            flags=tuple(flags),
+            confidence=conf,
+        )
+
+    if not criteria or rub.total_weight <= 0:
+        flags.append("no_rubric")
+        if n == 0:
+            flags.append("empty")
+        return missed_all(0.0, 0.0)
+    if n == 0 or _DONT_KNOW_RE.match(" ".join(tokens.words)):
+        flags.append("empty")
+        return missed_all(0.0, 1.0)
+
+    # (2) sentences addressed to the grader are not evidence
+    bad_sentences = _grader_sentences(tokens)
+    if bad_sentences:
+        flags.append("addressed_to_grader")
+    sentence = tokens.sentence
+    keep = [i for i in range(n) if sentence[i] not in bad_sentences] if bad_sentences else None
+    kept = keep if keep is not None else range(n)
+
+    # (3) index the answer's stems that the rubric cares about
+    vocab = rub.vocab
+    index: dict[str, list[int]] = {}
+    fuzzy_pos: set[int] = set()
+    stems = tokens.stems
+    words = tokens.words
+    stop = tokens.stop
+    n_content = 0
+    n_prompt_content = 0
+    evidence_tokens = 0
+    prompt_stems = rub.prompt_stems
+    content_stems: list[str] = []
+    for i in kept:
+        st = stems[i]
+        if not stop[i]:
+            n_content += 1
+            content_stems.append(st)
+            if st in prompt_stems:
+                n_prompt_content += 1
+        if st in vocab:
+            index.setdefault(st, []).append(i)
+            if not stop[i] and st not in prompt_stems:
+                evidence_tokens += 1
+        elif not stop[i] and len(words[i]) >= 4:
+            for fz in _near_miss(rub, words[i]):
+                index.setdefault(fz, []).append(i)
+                fuzzy_pos.add(i)
+                if fz not in prompt_stems:
+                    evidence_tokens += 1
+    cues = [i for i in kept if words[i] in NEGATIONS and is_negation_at(tokens, i)]
+
+    # prompt copy: the answer is (almost) only the prompt's words
+    prompt_copy = (
+        n_content >= 2
+        and rub.prompt_content > 0
+        and n_prompt_content >= 0.75 * n_content
+        and len(set(content_stems) & prompt_stems) >= 0.5 * rub.prompt_content
+    )
+
+    verdicts: list[CriterionVerdict] = []
+    earned = 0.0
+    penalty = 0.0
+    required_missing = False
+    partials = 0
+    contradictions = 0
+    fuzzy_used = False
+    non_prompt_credit = False
+    total_w = rub.total_weight
+    for crit in rub.crits:
+        c = crit.criterion
+        best_credit = 0.0
+        best_verdict = "missed"
+        best_match: _Match | None = None
+        best_alt: _Alt | None = None
+        contradicted: tuple[_Match, _Alt] | None = None
+        for alt in crit.alts:
+            m = _match_alt(alt, tokens, index, cues, prompt_stems, fuzzy_pos)
+            if m is None:
+                continue
+            polarity_ok = m.negated if alt.negated else not m.negated
+            if not polarity_ok:
+                if (
+                    not alt.negated
+                    and m.share >= 1.0
+                    and not m.prompt_only
+                    and alt.specificity >= CONTRADICTION_MIN_SPECIFICITY
+                ):
+                    contradicted = contradicted or (m, alt)
+                continue
+            if m.prompt_only:
+                if not (crit.prompt_only and m.share >= 1.0 and not prompt_copy):
+                    continue
+                credit = PROMPT_ONLY_FACTOR
+                verdict = "partial"
+            elif m.share >= 0.999:
+                credit, verdict = 1.0, "met"
+            elif m.share > PARTIAL_MIN:
+                credit, verdict = PARTIAL_SCALE * m.share, "partial"
+            else:
+                continue
+            if credit > best_credit:
+                best_credit, best_verdict, best_match, best_alt = credit, verdict, m, alt
+                if credit >= 1.0:
+                    break
+        w = max(c.weight, 0.0)
+        if best_verdict != "met" and contradicted is not None:
+            m, alt = contradicted
+            verdicts.append(
+                CriterionVerdict(
+                    c.label, "contradicted", 0.0, _spans(tokens, m.positions), alt.text
+                )
+            )
+            penalty += CONTRADICTION_PENALTY * w
+            contradictions += 1
+            if c.required:
+                required_missing = True
+            continue
+        if best_match is None or best_alt is None:
+            verdicts.append(CriterionVerdict(c.label, "missed", 0.0, (), ""))
+            if c.required:
+                required_missing = True
+            continue
+        if best_verdict == "partial":
+            partials += 1
+        if not best_match.prompt_only:
+            non_prompt_credit = True
+        fuzzy_used = fuzzy_used or best_match.fuzzy
+        earned += w * best_credit
+        verdicts.append(
+            CriterionVerdict(
+                c.label,
+                best_verdict,
+                round(best_credit, 3),
+                _spans(tokens, best_match.positions),
+                best_alt.text,
+            )
+        )
+
+    # (4) weighted share through a saturating curve
+    raw = max(0.0, (earned - penalty) / total_w)
+    score = 100.0 * _curve(raw)
+
+    # (5) caps
+    if required_missing and score > REQUIRED_CAP:
+        score = REQUIRED_CAP
+    stuffing = _is_stuffing(tokens, kept, n_content, evidence_tokens)
+    if stuffing:
+        flags.append("keyword_stuffing")
+        score *= STUFFING_FACTOR
+    if bad_sentences:
+        score = min(score, GRADER_ADDRESS_CAP)
+    if prompt_copy and not non_prompt_credit:
+        flags.append("prompt_copy")
+        score = min(score, GRADER_ADDRESS_CAP)
+    if _is_repetitive(tokens, kept, content_stems):
+        flags.append("repetition")
+    if n_content >= 3 and earned <= 0 and not contradictions and not bad_sentences:
+        flags.append("off_topic")
+
+    confidence = _confidence(
+        raw=raw,
+        n_content=n_content,
+        n_crit=len(criteria),
+        partials=partials,
+        contradictions=contradictions,
+        fuzzy_used=fuzzy_used,
+        flags=flags,
+        required_missing=required_missing,
+    )
+    return Result(
+        score=round(min(100.0, max(0.0, score)), 1),
+        verdicts=tuple(verdicts),
+        flags=tuple(flags),
+        confidence=confidence,
+    )
+
+
+def _is_stuffing(tokens: Tokens, kept: Sequence[int], n_content: int, evidence: int) -> bool:
+    """A bare list of terms, or the right words shuffled into no sentence."""
+    if n_content < 4 or evidence < 3:
+        return False
+    n = len(kept)
+    n_stop = n - n_content
+    stop_ratio = n_stop / n if n else 0.0
+    density = evidence / n_content
+    if density < 0.3:
+        return False
+    # (a) bare run of terms: real sentences are ~40% function words
+    if stop_ratio < 0.12:
+        return True
+    # (b) comma/newline separated list of short items with no sentence around them
+    clauses: dict[int, list[int]] = {}
+    for i in kept:
+        clauses.setdefault(tokens.clause[i], []).append(i)
+    if len(clauses) >= 4:
+        short = sum(
+            1
+            for toks in clauses.values()
+            if len(toks) <= 3 and not any(tokens.stop[i] for i in toks)
+        )
+        if short >= 0.75 * len(clauses):
+            return True
+    # (c) shuffled words: function words in impossible orders
+    if n >= 8 and n_stop >= 3:
+        anomalies = _anomalies(tokens, list(kept))
+        if anomalies >= 2 and anomalies >= 0.2 * n_stop:
+            return True
+    return False
+
+
+def _is_repetitive(tokens: Tokens, kept: Sequence[int], content_stems: list[str]) -> bool:
+    seen: set[tuple[str, ...]] = set()
+    current: list[str] = []
+    cur_sentence = None
+    sentence = tokens.sentence
+    stems = tokens.stems
+    for i in [*kept, None]:
+        if i is None or sentence[i] != cur_sentence:
+            if len(current) >= 3:
+                key = tuple(current)
+                if key in seen:
+                    return True
+                seen.add(key)
+            current = []
+            if i is None:
+                break
+            cur_sentence = sentence[i]
+        current.append(stems[i])
+    return len(content_stems) >= 20 and len(set(content_stems)) < 0.35 * len(content_stems)
+
+
+def _confidence(
+    *,
+    raw: float,
+    n_content: int,
+    n_crit: int,
+    partials: int,
+    contradictions: int,
+    fuzzy_used: bool,
+    flags: list[str],
+    required_missing: bool,
+) -> float:
+    """How sure the keyword grader is; low values route the answer to a human."""
+    conf = 0.9
+    if n_content < 5:
+        conf -= 0.2
+    conf -= 0.08 * partials
+    conf -= 0.12 * contradictions
+    if fuzzy_used:
+        conf -= 0.05
+    if required_missing:
+        conf -= 0.1
+    # mid-range scores are where keyword evidence is least decisive
+    if 0.25 < raw < 0.75:
+        conf -= 0.1
+    if n_crit < 3:
+        conf -= 0.1
+    for f in ("keyword_stuffing", "addressed_to_grader", "prompt_copy"):
+        if f in flags:
+            conf = min(conf, 0.3)
+    if "repetition" in flags:
+        conf -= 0.1
+    return round(min(1.0, max(0.0, conf)), 2)

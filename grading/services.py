@@ -1,0 +1,183 @@
+"""Writes for grading: grade answers, enqueue grading, human overrides.
+
+Every grade is a new row. ``is_current`` marks the latest row of each grader kind;
+the final grade is derived from the current rows (see selectors.final_grade).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from grading import rubric
+from grading.models import Grade, GraderKind
+
+logger = logging.getLogger(__name__)
+
+CHOICE_GRADER_VERSION = "choice-1"
+
+
+def criteria_from_snapshot(snapshot: dict) -> list[rubric.Criterion]:
+    return [
+        rubric.Criterion(
+            label=c["label"],
+            keywords=tuple(c["keywords"]),
+            weight=float(c["weight"]),
+            required=bool(c["required"]),
+        )
+        for c in snapshot.get("criteria", [])
+    ]
+
+
+def _grade_store(*, answer, kind: str, **fields) -> Grade:
+    """Replace the current grade of this kind with a new row, keeping history."""
+    Grade.objects.filter(answer=answer, kind=kind, is_current=True).update(is_current=False)
+    return Grade.objects.create(answer=answer, kind=kind, is_current=True, **fields)
+
+
+def answer_grade_choice(*, answer) -> Grade:
+    """Multiple choice is scored at once, without a task."""
+    choices = answer.snapshot.get("choices", [])
+    index = answer.choice_index
+    correct = index is not None and 0 <= index < len(choices) and choices[index]["is_correct"]
+    return _grade_store(
+        answer=answer,
+        kind=GraderKind.CHOICE,
+        grader_version=CHOICE_GRADER_VERSION,
+        rubric=[],
+        score=100.0 if correct else 0.0,
+        verdicts=[{"choice_index": index, "correct": bool(correct)}],
+        confidence=1.0,
+    )
+
+
+def answers_grade_after_commit(*, answers: Iterable) -> None:
+    """Score multiple choice now; enqueue free text once the transaction commits."""
+    free_text_ids = []
+    for answer in answers:
+        if answer.is_free_text:
+            free_text_ids.append(answer.id)
+        else:
+            answer_grade_choice(answer=answer)
+    if free_text_ids:
+        transaction.on_commit(lambda: grading_enqueue(answer_ids=free_text_ids))
+
+
+def grading_enqueue(*, answer_ids: list[int]) -> int:
+    """Send grading tasks. A broker outage loses nothing: the sweep enqueues later."""
+    from grading.tasks import grade_answer_task
+
+    sent = 0
+    for answer_id in answer_ids:
+        try:
+            grade_answer_task.delay(answer_id)
+            sent += 1
+        except Exception:  # the broker is down or unreachable
+            logger.warning("could not enqueue grading of answer %s; the sweep will", answer_id)
+            break
+    return sent
+
+
+def grade_answer(*, answer_id: int) -> Grade | None:
+    """Grade one free-text answer with the keyword grader (and the LLM when configured).
+
+    Idempotent: if a current keyword grade from this grader version exists, it stands.
+    """
+    from interviews.models import Answer
+
+    with transaction.atomic():
+        answer = Answer.objects.select_for_update().filter(id=answer_id).first()
+        if answer is None:  # deleted since it was enqueued: nothing to grade
+            logger.info("answer %s no longer exists; skipping", answer_id)
+            return None
+        if not answer.is_free_text:
+            return None
+        existing = Grade.objects.filter(
+            answer=answer,
+            kind=GraderKind.KEYWORD,
+            is_current=True,
+            grader_version=rubric.GRADER_VERSION,
+        ).first()
+        if existing:
+            return existing
+        snapshot = answer.snapshot
+        criteria = criteria_from_snapshot(snapshot)
+        started = time.perf_counter()
+        result = rubric.grade(snapshot.get("prompt", ""), criteria, answer.saved_text)
+        keyword_grade = _grade_store(
+            answer=answer,
+            kind=GraderKind.KEYWORD,
+            grader_version=rubric.GRADER_VERSION,
+            rubric=snapshot.get("criteria", []),
+            score=result.score,
+            verdicts=[_verdict_dict(v) for v in result.verdicts],
+            flags=list(result.flags),
+            confidence=result.confidence,
+            needs_review=result.confidence < 0.5,
+            duration_ms=int((time.perf_counter() - started) * 1000),
+        )
+    if llm_enabled():
+        from grading.llm_service import answer_grade_llm
+
+        answer_grade_llm(answer=answer, criteria=criteria, keyword_result=result)
+    return keyword_grade
+
+
+def _verdict_dict(verdict) -> dict:
+    return {
+        "label": verdict.label,
+        "verdict": verdict.verdict,
+        "credit": verdict.credit,
+        "spans": [list(span) for span in verdict.spans],
+        "matched": verdict.matched,
+    }
+
+
+def llm_enabled() -> bool:
+    return bool(settings.OPENAI_API_KEY and settings.GRADING_LLM_MODEL)
+
+
+def grade_override(*, answer, reviewer, score: float, comment: str) -> Grade:
+    """A reviewer sets the score; history keeps who, when, old -> new."""
+    from grading.selectors import final_grade
+
+    if not 0 <= score <= 100:
+        raise ValueError("A score must be between 0 and 100.")
+    if not comment.strip():
+        raise ValueError("Say why you are changing the grade: a comment is required.")
+    with transaction.atomic():
+        grades = list(Grade.objects.select_for_update().filter(answer=answer, is_current=True))
+        before = final_grade(grades)
+        return _grade_store(
+            answer=answer,
+            kind=GraderKind.HUMAN,
+            grader_version="human",
+            rubric=answer.snapshot.get("criteria", []),
+            score=float(score),
+            reviewer=reviewer,
+            comment=comment.strip(),
+            previous_score=before.score if before else None,
+            confidence=1.0,
+        )
+
+
+def ungraded_answer_ids(*, older_than_seconds: int, limit: int = 500) -> list[int]:
+    """Final free-text answers with no current keyword grade, finished a while ago."""
+    from interviews.models import Answer, SessionStatus
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        Answer.objects.filter(
+            kind="free_text",
+            session__status__in=[SessionStatus.SUBMITTED, SessionStatus.TIMED_OUT],
+            session__finished_at__lte=cutoff,
+        )
+        .exclude(grades__kind=GraderKind.KEYWORD, grades__is_current=True)
+        .values_list("id", flat=True)[:limit]
+    )

@@ -1,0 +1,36 @@
+"""Errors the interview services raise; views turn each into a clear message."""
+
+from __future__ import annotations
+
+
+class InterviewError(Exception):
+    status_code = 400
+    message = "That could not be done."
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class DeadlinePassed(InterviewError):
+    status_code = 409
+    message = "Time is up: this interview has closed. Your last saved answers were kept."
+
+
+class SessionClosed(InterviewError):
+    status_code = 409
+    message = "This interview has already been submitted. Your saved answers were kept."
+
+
+class AnswerTooLong(InterviewError):
+    status_code = 413
+
+    def __init__(self, limit: int, length: int):
+        super().__init__(
+            f"This answer is {length:,} characters; the limit is {limit:,}. "
+            "It was not saved; your previous draft is kept. Shorten it and it will save again."
+        )
+
+
+class NoQuestions(InterviewError):
+    message = "No published questions match that choice yet. Try another level or more topics."

@@ -1,0 +1,172 @@
+"""Forms for hiring pages: input parsing only; rules live in the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from interviews.hiring.selectors import STATUS_FILTERS, BankFilter
+from interviews.hiring.services import MAX_INVITATION_DAYS
+from interviews.models import InterviewSet, Role
+from questionbank.models import Kind, Level, Topic
+from questionbank.validation import MAX_CRITERIA
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Team name")
+
+
+class MemberAddForm(forms.Form):
+    identifier = forms.CharField(max_length=254, label="Username or email")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.REVIEWER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class SetForm(forms.ModelForm):
+    time_limit_minutes = forms.IntegerField(
+        min_value=5, max_value=480, initial=45, label="Time limit (minutes)"
+    )
+
+    class Meta:
+        model = InterviewSet
+        fields = ["title", "time_limit_minutes", "instructions"]
+        help_texts = {"instructions": "Shown to candidates before they start."}
+        widgets = {"instructions": forms.Textarea(attrs={"rows": 4})}
+
+
+class BankSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Search")
+    level = forms.ChoiceField(required=False, choices=[("", "Any level"), *Level.choices])
+    topic = forms.ChoiceField(required=False, choices=[])
+    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Kind.choices])
+    source = forms.ChoiceField(
+        required=False,
+        choices=[("", "Bank and team"), ("bank", "Shared bank"), ("team", "Team's own")],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = [("", "Any topic")] + [
+            (t.slug, t.name) for t in Topic.objects.order_by("name")
+        ]
+        self.fields["q"].widget.input_type = "search"
+
+    def filter(self) -> BankFilter:
+        if not self.is_valid():
+            return BankFilter()
+        data = self.cleaned_data
+        return BankFilter(
+            q=data["q"].strip(),
+            level=data["level"],
+            topic=data["topic"],
+            kind=data["kind"],
+            source=data["source"],
+        )
+
+
+class PrivateQuestionForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), help_text="Markdown.")
+    level = forms.ChoiceField(choices=Level.choices, initial=Level.MID)
+    topic = forms.ModelChoiceField(queryset=Topic.objects.order_by("name"), to_field_name="slug")
+    model_answer = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What a strong answer says. Also the source for “Suggest rubric”.",
+    )
+    suggested_minutes = forms.IntegerField(min_value=1, max_value=120, initial=5)
+
+
+class CriterionForm(forms.Form):
+    label = forms.CharField(
+        max_length=200, required=False, widget=forms.TextInput(attrs={"aria-label": "Label"})
+    )
+    keywords = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"aria-label": "Keywords, comma separated"}),
+    )
+    weight = forms.FloatField(
+        min_value=0,
+        max_value=100,
+        initial=1.0,
+        required=False,
+        widget=forms.NumberInput(attrs={"aria-label": "Weight", "step": "0.1"}),
+    )
+    required = forms.BooleanField(
+        required=False, widget=forms.CheckboxInput(attrs={"aria-label": "Required"})
+    )
+
+    def criterion(self) -> dict | None:
+        """The criterion as the services take it, or None for an empty row."""
+        data = self.cleaned_data
+        keywords = [k.strip() for k in (data.get("keywords") or "").split(",") if k.strip()]
+        label = (data.get("label") or "").strip()
+        if not label and not keywords:
+            return None
+        return {
+            "label": label or keywords[0],
+            "keywords": keywords,
+            "weight": data.get("weight") if data.get("weight") is not None else 1.0,
+            "required": bool(data.get("required")),
+        }
+
+
+CriterionFormSet = forms.formset_factory(
+    CriterionForm, extra=0, max_num=MAX_CRITERIA, absolute_max=MAX_CRITERIA
+)
+
+
+def criterion_formset(*, data=None, initial: list[dict] | None = None):
+    """Always MAX_CRITERIA rows, so a form works without JavaScript to add rows."""
+    if data is not None:
+        return CriterionFormSet(data, prefix="c")
+    initial = [
+        {
+            "label": c["label"],
+            "keywords": ", ".join(c["keywords"]),
+            "weight": c["weight"],
+            "required": c["required"],
+        }
+        for c in (initial or [])
+    ][:MAX_CRITERIA]
+    initial += [{"weight": 1.0}] * (MAX_CRITERIA - len(initial))
+    return CriterionFormSet(initial=initial, prefix="c")
+
+
+class InvitationForm(forms.Form):
+    name = forms.CharField(max_length=120, required=False, label="Candidate name (optional)")
+    email = forms.EmailField(
+        required=False,
+        label="Email (optional)",
+        help_text="If given, the link is emailed to the candidate.",
+    )
+    days = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_INVITATION_DAYS,
+        label="Valid for (days)",
+        initial=settings.INVITATION_DAYS,
+    )
+
+
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(min_value=1, max_value=MAX_INVITATION_DAYS, initial=7)
+
+
+class StatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "All candidates")] + [(s, s.title()) for s in STATUS_FILTERS],
+    )
+
+    def status_value(self) -> str:
+        return self.cleaned_data["status"] if self.is_valid() else ""
+
+
+class OverrideForm(forms.Form):
+    score = forms.FloatField(min_value=0, max_value=100, label="New score (0-100)")
+    comment = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why"
+    )

@@ -1,0 +1,455 @@
+"""Reads and access checks for hiring teams.
+
+Every lookup of a team's object goes through a ``*_for_member`` selector that resolves
+the object and the user's role in one query, and raises ``Http404`` for non-members:
+a team's sets, invitations, candidates and results are invisible to everyone else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from grading.models import Grade, GraderKind
+from interviews.hiring.permissions import Access
+from interviews.models import (
+    Answer,
+    InterviewSet,
+    InterviewSetItem,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Session,
+    Team,
+)
+from interviews.selectors import AnswerResult, overall_score, results_for
+from questionbank.models import Question, Status
+
+BANK_PAGE = 25
+STATUS_FILTERS = ("pending", "started", "completed", "expired", "revoked")
+
+
+def _role_of(user, team_ref: str) -> Subquery:
+    return Subquery(
+        Membership.objects.filter(team_id=OuterRef(team_ref), user_id=user.id).values("role")[:1]
+    )
+
+
+# --------------------------------------------------------------------------- access
+def memberships_for_user(*, user) -> list[Membership]:
+    return list(Membership.objects.filter(user=user).select_related("team").order_by("team__name"))
+
+
+def team_for_member(*, user, slug: str) -> Access:
+    membership = (
+        Membership.objects.select_related("team").filter(user_id=user.id, team__slug=slug).first()
+    )
+    if membership is None:
+        raise Http404("No such team.")
+    return Access(team=membership.team, role=membership.role)
+
+
+def set_for_member(*, user, set_id: int) -> tuple[InterviewSet, Access]:
+    interview_set = (
+        InterviewSet.objects.select_related("team")
+        .annotate(member_role=_role_of(user, "team_id"))
+        .filter(id=set_id, member_role__isnull=False)
+        .first()
+    )
+    if interview_set is None:
+        raise Http404("No such interview set.")
+    return interview_set, Access(team=interview_set.team, role=interview_set.member_role)
+
+
+def invitation_for_member(*, user, invitation_id: int) -> tuple[Invitation, Access]:
+    invitation = (
+        Invitation.objects.select_related("interview_set__team", "session__set_version")
+        .annotate(member_role=_role_of(user, "interview_set__team_id"))
+        .filter(id=invitation_id, member_role__isnull=False)
+        .first()
+    )
+    if invitation is None:
+        raise Http404("No such candidate.")
+    return invitation, Access(team=invitation.interview_set.team, role=invitation.member_role)
+
+
+def private_question_for_member(*, user, question_id: int) -> tuple[Question, Access]:
+    question = (
+        Question.objects.select_related("team", "topic")
+        .prefetch_related("criteria")
+        .annotate(member_role=_role_of(user, "team_id"))
+        .filter(id=question_id, team__isnull=False, member_role__isnull=False)
+        .first()
+    )
+    if question is None:
+        raise Http404("No such question.")
+    return question, Access(team=question.team, role=question.member_role)
+
+
+def membership_in_team(*, team: Team, membership_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_related("user").filter(id=membership_id, team=team).first()
+    )
+    if membership is None:
+        raise Http404("No such member.")
+    return membership
+
+
+def answer_of_invitation(*, invitation: Invitation, answer_id: int) -> Answer:
+    answer = Answer.objects.filter(id=answer_id, session__invitation_id=invitation.id).first()
+    if answer is None:
+        raise Http404("No such answer.")
+    return answer
+
+
+# --------------------------------------------------------------------------- team pages
+def team_members(*, team: Team) -> list[Membership]:
+    return list(team.memberships.select_related("user").order_by("role", "user__username"))
+
+
+def team_sets(*, team: Team) -> list[InterviewSet]:
+    return list(
+        team.interview_sets.annotate(
+            question_count=Count("items", distinct=True),
+            invitation_count=Count("invitations", distinct=True),
+            completed_count=Count(
+                "invitations",
+                filter=Q(invitations__status=InvitationStatus.COMPLETED),
+                distinct=True,
+            ),
+        ).order_by("-updated_at")
+    )
+
+
+def team_private_questions(*, team: Team) -> list[Question]:
+    return list(Question.objects.filter(team=team).select_related("topic").order_by("-updated_at"))
+
+
+# --------------------------------------------------------------------------- builder
+def set_items(*, interview_set: InterviewSet) -> list[InterviewSetItem]:
+    return list(interview_set.items.select_related("question__topic").order_by("position", "id"))
+
+
+@dataclass(frozen=True)
+class BankFilter:
+    q: str = ""
+    level: str = ""
+    topic: str = ""
+    kind: str = ""
+    source: str = ""  # "", "bank" or "team"
+
+    def as_params(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+def bank_search(*, team: Team, search: BankFilter) -> tuple[list[Question], int]:
+    """Published bank questions plus the team's own, filtered; first page and total."""
+    queryset = Question.objects.filter(
+        Q(team__isnull=True, status=Status.PUBLISHED) | (Q(team=team) & ~Q(status=Status.RETIRED))
+    )
+    if search.source == "bank":
+        queryset = queryset.filter(team__isnull=True)
+    elif search.source == "team":
+        queryset = queryset.filter(team=team)
+    if search.level:
+        queryset = queryset.filter(level=search.level)
+    if search.topic:
+        queryset = queryset.filter(topic__slug=search.topic)
+    if search.kind:
+        queryset = queryset.filter(kind=search.kind)
+    for word in search.q.split()[:6]:
+        queryset = queryset.filter(
+            Q(title__icontains=word)
+            | Q(prompt__icontains=word)
+            | Q(slug__icontains=word)
+            | Q(tags__name__icontains=word)
+        )
+    queryset = queryset.distinct()
+    total = queryset.count()
+    page = list(
+        queryset.select_related("topic").order_by("topic__name", "level", "title")[:BANK_PAGE]
+    )
+    return page, total
+
+
+# --------------------------------------------------------------------------- invitations
+def _status_q(status: str) -> Q:
+    now = timezone.now()
+    if status == InvitationStatus.PENDING:
+        return Q(status=InvitationStatus.PENDING, expires_at__gt=now)
+    if status == InvitationStatus.EXPIRED:
+        return Q(status=InvitationStatus.EXPIRED) | Q(
+            status=InvitationStatus.PENDING, expires_at__lte=now
+        )
+    return Q(status=status)
+
+
+def set_invitations(*, interview_set: InterviewSet, status: str = "") -> list[Invitation]:
+    queryset = interview_set.invitations.select_related("session", "created_by")
+    if status in STATUS_FILTERS:
+        queryset = queryset.filter(_status_q(status))
+    return list(queryset.order_by("-created_at", "-id"))
+
+
+def blind_code(invitation: Invitation) -> str:
+    """A stable pseudonym that says nothing about the candidate or invitation order."""
+    digest = salted_hmac("viva.hiring.blind", str(invitation.id)).hexdigest()
+    return digest[:6].upper()
+
+
+def candidate_name(invitation: Invitation) -> str:
+    return invitation.name or invitation.email or f"Candidate {blind_code(invitation)}"
+
+
+def invitations_scored_by(*, reviewer, interview_set: InterviewSet) -> set[int]:
+    """Candidates this reviewer has scored (overridden or confirmed any answer)."""
+    return set(
+        Grade.objects.filter(
+            kind=GraderKind.HUMAN,
+            reviewer_id=reviewer.id,
+            answer__session__invitation__interview_set_id=interview_set.id,
+        )
+        .values_list("answer__session__invitation_id", flat=True)
+        .distinct()
+    )
+
+
+# --------------------------------------------------------------------------- ranking
+@dataclass(frozen=True)
+class Column:
+    question_id: int
+    title: str
+    label: str
+
+
+@dataclass
+class CandidateRow:
+    invitation: Invitation
+    session: Session | None
+    results: list[AnswerResult]
+    status: str
+    score: float | None
+    cells: list[float | None] = field(default_factory=list)
+    rank: int | None = None
+    name: str = ""
+    email: str = ""
+    blinded: bool = False
+    graded: int = 0
+    needs_review: int = 0
+    hidden_count: int = 0
+    paste_count: int = 0
+    paste_chars: int = 0
+    seconds: int = 0
+
+    @property
+    def version_number(self) -> int | None:
+        version = self.session.set_version if self.session else None
+        return version.number if version else None
+
+    @property
+    def pending_grades(self) -> int:
+        return len(self.results) - self.graded
+
+
+@dataclass
+class Ranking:
+    interview_set: InterviewSet
+    columns: list[Column]
+    rows: list[CandidateRow]
+    status: str
+
+
+def _answers_prefetch(lookup: str = "session__answers") -> Prefetch:
+    return Prefetch(
+        lookup,
+        queryset=Answer.objects.order_by("position").prefetch_related(
+            Prefetch("grades", queryset=Grade.objects.filter(is_current=True))
+        ),
+    )
+
+
+def set_ranking(
+    *,
+    interview_set: InterviewSet,
+    status: str = "",
+    blind_for=None,
+) -> Ranking:
+    """Candidates ranked by final score (derived per answer with final_grade).
+
+    A fixed number of queries whatever the number of candidates. With ``blind_for``
+    (a reviewer), names stay hidden until that reviewer has scored the candidate.
+    """
+    queryset = interview_set.invitations.select_related("session__set_version").prefetch_related(
+        _answers_prefetch()
+    )
+    if status in STATUS_FILTERS:
+        queryset = queryset.filter(_status_q(status))
+    invitations = list(queryset.order_by("created_at", "id"))
+    revealed = (
+        invitations_scored_by(reviewer=blind_for, interview_set=interview_set)
+        if blind_for is not None
+        else None
+    )
+
+    columns = _columns(interview_set=interview_set, invitations=invitations)
+    rows = []
+    for invitation in invitations:
+        session = getattr(invitation, "session", None)
+        answers = list(session.answers.all()) if session else []
+        results = results_for(answers)
+        by_question = {
+            r.answer.snapshot.get("id"): (
+                r.grade.score if r.grade and r.grade.score is not None else None
+            )
+            for r in results
+        }
+        blinded = revealed is not None and invitation.id not in revealed
+        row = CandidateRow(
+            invitation=invitation,
+            session=session,
+            results=results,
+            status=invitation.effective_status,
+            score=overall_score(results) if results else None,
+            cells=[by_question.get(c.question_id, "") for c in columns],
+            name=f"Candidate {blind_code(invitation)}" if blinded else candidate_name(invitation),
+            email="" if blinded else invitation.email,
+            blinded=blinded,
+            graded=sum(1 for r in results if r.grade is not None),
+            needs_review=sum(1 for r in results if _needs_review(r)),
+            hidden_count=sum(a.hidden_count for a in answers),
+            paste_count=sum(a.paste_count for a in answers),
+            paste_chars=sum(a.paste_chars for a in answers),
+            seconds=sum(a.time_spent_seconds for a in answers),
+        )
+        rows.append(row)
+    rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.invitation.created_at))
+    _assign_ranks(rows)
+    return Ranking(interview_set=interview_set, columns=columns, rows=rows, status=status)
+
+
+def _assign_ranks(rows: list[CandidateRow]) -> None:
+    """Competition ranking (1, 2, 2, 4) over candidates with a final score."""
+    previous, rank = None, 0
+    for index, row in enumerate(rows, start=1):
+        if row.score is None:
+            break
+        if row.score != previous:
+            rank, previous = index, row.score
+        row.rank = rank
+
+
+def _needs_review(result: AnswerResult) -> bool:
+    grades = list(result.answer.grades.all())
+    if any(g.kind == GraderKind.HUMAN for g in grades):
+        return False
+    return any(g.needs_review for g in grades)
+
+
+def _columns(*, interview_set: InterviewSet, invitations: list[Invitation]) -> list[Column]:
+    """The set's current questions in order, then questions only older versions asked."""
+    seen: dict[int, str] = {}
+    for item in interview_set.items.select_related("question").order_by("position", "id"):
+        seen.setdefault(item.question_id, item.question.title)
+    for invitation in invitations:
+        session = getattr(invitation, "session", None)
+        for answer in session.answers.all() if session else []:
+            question_id = answer.snapshot.get("id")
+            if question_id is not None:
+                seen.setdefault(question_id, answer.snapshot.get("title", ""))
+    return [
+        Column(question_id=qid, title=title, label=f"Q{i}")
+        for i, (qid, title) in enumerate(seen.items(), start=1)
+    ]
+
+
+# --------------------------------------------------------------------------- one candidate
+@dataclass
+class ReviewItem:
+    r: AnswerResult
+    history: list[Grade]
+    needs_review: bool
+
+
+@dataclass
+class CandidateReview:
+    invitation: Invitation
+    session: Session | None
+    items: list[ReviewItem]
+    score: float | None
+
+    @property
+    def results(self) -> list[AnswerResult]:
+        return [item.r for item in self.items]
+
+
+def candidate_review(*, invitation: Invitation) -> CandidateReview:
+    """One candidate's answers, current grades and the human audit trail of each."""
+    session = getattr(invitation, "session", None)
+    items: list[ReviewItem] = []
+    if session is not None:
+        answers = list(
+            session.answers.order_by("position").prefetch_related(
+                Prefetch("grades", queryset=Grade.objects.filter(is_current=True)),
+                Prefetch(
+                    "grades",
+                    queryset=Grade.objects.filter(kind=GraderKind.HUMAN)
+                    .select_related("reviewer")
+                    .order_by("created_at", "id"),
+                    to_attr="human_history",
+                ),
+            )
+        )
+        for result in results_for(answers):
+            items.append(
+                ReviewItem(
+                    r=result,
+                    history=result.answer.human_history,
+                    needs_review=_needs_review(result),
+                )
+            )
+    results = [item.r for item in items]
+    return CandidateReview(
+        invitation=invitation,
+        session=session,
+        items=items,
+        score=overall_score(results) if results else None,
+    )
+
+
+def review_item(*, answer: Answer) -> ReviewItem:
+    """One answer re-read after an override (for the htmx swap)."""
+    answer = (
+        Answer.objects.filter(id=answer.id)
+        .prefetch_related(
+            Prefetch("grades", queryset=Grade.objects.filter(is_current=True)),
+            Prefetch(
+                "grades",
+                queryset=Grade.objects.filter(kind=GraderKind.HUMAN)
+                .select_related("reviewer")
+                .order_by("created_at", "id"),
+                to_attr="human_history",
+            ),
+        )
+        .get()
+    )
+    result = results_for([answer])[0]
+    return ReviewItem(r=result, history=answer.human_history, needs_review=_needs_review(result))
+
+
+# --------------------------------------------------------------------------- review queue
+def review_queue(*, team: Team, limit: int = 200) -> QuerySet[Answer]:
+    """Answers in the team's interviews that a grader flagged and no human has scored yet."""
+    flagged = Grade.objects.filter(answer=OuterRef("pk"), is_current=True, needs_review=True)
+    human = Grade.objects.filter(answer=OuterRef("pk"), is_current=True, kind=GraderKind.HUMAN)
+    return (
+        Answer.objects.filter(session__invitation__interview_set__team=team)
+        .filter(Exists(flagged))
+        .exclude(Exists(human))
+        .select_related("session__invitation__interview_set")
+        .prefetch_related(Prefetch("grades", queryset=Grade.objects.filter(is_current=True)))
+        .order_by("session__finished_at", "position")[:limit]
+    )

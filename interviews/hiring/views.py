@@ -1,0 +1,781 @@
+"""Hiring-team pages: teams, the set builder, invitations, review, export, invitation links.
+
+Thin views: parse with a form, check access through a selector (404 for non-members,
+403 for members without the role), call one service, render a page or one of its
+partials for htmx.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.throttle import Throttle, too_many_requests
+from grading.autorubric import suggest_rubric
+from interviews.hiring import exports, forms, selectors, services
+from interviews.hiring.services import HiringError, InvitationUnavailable, QuestionInvalid
+from interviews.models import InvitationStatus
+from interviews.selectors import INVITED_SESSIONS_KEY
+from questionbank.models import Question
+
+INVITE_VIEW_THROTTLE = Throttle(scope="invite-view", limit=60, window_seconds=60)
+INVITE_START_THROTTLE = Throttle(scope="invite-start", limit=10, window_seconds=60)
+INVITE_CREATE_THROTTLE = Throttle(scope="invite-create", limit=200, window_seconds=3600)
+BLIND_SETS_KEY = "viva_hiring_blind_sets"
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _hx_or_redirect(request: HttpRequest, partial: str, context: dict, url: str) -> HttpResponse:
+    if request.htmx:
+        return render(request, partial, context)
+    return redirect(url)
+
+
+# --------------------------------------------------------------------------- teams
+@require_GET
+@login_required
+def teams(request: HttpRequest) -> HttpResponse:
+    memberships = selectors.memberships_for_user(user=request.user)
+    return render(
+        request, "hiring/teams.html", {"memberships": memberships, "form": forms.TeamForm()}
+    )
+
+
+@require_POST
+@login_required
+def team_create(request: HttpRequest) -> HttpResponse:
+    form = forms.TeamForm(request.POST)
+    if not form.is_valid():
+        memberships = selectors.memberships_for_user(user=request.user)
+        return render(
+            request, "hiring/teams.html", {"memberships": memberships, "form": form}, status=400
+        )
+    team = services.team_create(name=form.cleaned_data["name"], owner=request.user)
+    messages.success(request, f"Team “{team.name}” created. You are its owner.")
+    return redirect("hiring:team", slug=team.slug)
+
+
+def _team_context(request, access, **extra) -> dict:
+    team = access.team
+    return {
+        "team": team,
+        "access": access,
+        "sets": selectors.team_sets(team=team),
+        "members": selectors.team_members(team=team),
+        "private_questions": selectors.team_private_questions(team=team),
+        "queue_count": selectors.review_queue(team=team).count(),
+        "set_form": forms.SetForm(),
+        "member_form": forms.MemberAddForm(),
+        "role_choices": forms.MemberRoleForm.base_fields["role"].choices,
+        **extra,
+    }
+
+
+@require_GET
+@login_required
+def team(request: HttpRequest, slug: str) -> HttpResponse:
+    access = selectors.team_for_member(user=request.user, slug=slug)
+    return render(request, "hiring/team.html", _team_context(request, access))
+
+
+@require_POST
+@login_required
+def member_add(request: HttpRequest, slug: str) -> HttpResponse:
+    access = selectors.team_for_member(user=request.user, slug=slug)
+    access.require_manage()
+    form = forms.MemberAddForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_add(
+                team=access.team,
+                identifier=form.cleaned_data["identifier"],
+                role=form.cleaned_data["role"],
+            )
+        except HiringError as exc:
+            form.add_error("identifier", exc.message)
+        else:
+            messages.success(request, "Member added.")
+            return redirect("hiring:team", slug=slug)
+    return render(
+        request, "hiring/team.html", _team_context(request, access, member_form=form), status=400
+    )
+
+
+@require_POST
+@login_required
+def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    access = selectors.team_for_member(user=request.user, slug=slug)
+    access.require_manage()
+    membership = selectors.membership_in_team(team=access.team, membership_id=membership_id)
+    form = forms.MemberRoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
+        except HiringError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{membership.user.get_username()} is now {membership.role}.")
+    return redirect("hiring:team", slug=slug)
+
+
+@require_POST
+@login_required
+def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    access = selectors.team_for_member(user=request.user, slug=slug)
+    access.require_manage()
+    membership = selectors.membership_in_team(team=access.team, membership_id=membership_id)
+    try:
+        services.membership_remove(membership=membership)
+    except HiringError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{membership.user.get_username()} was removed from the team.")
+    if membership.user_id == request.user.id:
+        return redirect("hiring:teams")
+    return redirect("hiring:team", slug=slug)
+
+
+@require_POST
+@login_required
+def set_create(request: HttpRequest, slug: str) -> HttpResponse:
+    access = selectors.team_for_member(user=request.user, slug=slug)
+    access.require_write()
+    form = forms.SetForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "hiring/team.html", _team_context(request, access, set_form=form), status=400
+        )
+    interview_set = services.set_create(
+        team=access.team, created_by=request.user, **form.cleaned_data
+    )
+    messages.success(request, "Interview set created. Now add questions.")
+    return redirect("hiring:builder", set_id=interview_set.id)
+
+
+@require_GET
+@login_required
+def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
+    access = selectors.team_for_member(user=request.user, slug=slug)
+    answers = list(selectors.review_queue(team=access.team))
+    blind_sets = set(request.session.get(BLIND_SETS_KEY, []))
+    scored: dict[int, set[int]] = {}
+    rows = []
+    for answer in answers:
+        invitation = answer.session.invitation
+        name = selectors.candidate_name(invitation)
+        if invitation.interview_set_id in blind_sets:
+            revealed = scored.setdefault(
+                invitation.interview_set_id,
+                selectors.invitations_scored_by(
+                    reviewer=request.user, interview_set=invitation.interview_set
+                ),
+            )
+            if invitation.id not in revealed:
+                name = f"Candidate {selectors.blind_code(invitation)}"
+        grades = list(answer.grades.all())
+        rows.append({"answer": answer, "invitation": invitation, "name": name, "grades": grades})
+    return render(
+        request, "hiring/queue.html", {"team": access.team, "access": access, "rows": rows}
+    )
+
+
+# --------------------------------------------------------------------------- builder
+def _builder_context(request, interview_set, access, search_form=None, **extra) -> dict:
+    search_form = search_form or forms.BankSearchForm(request.GET or None)
+    bank, bank_total = selectors.bank_search(team=access.team, search=search_form.filter())
+    items = selectors.set_items(interview_set=interview_set)
+    return {
+        "set": interview_set,
+        "team": access.team,
+        "access": access,
+        "items": items,
+        "in_set": {item.question_id for item in items},
+        "settings_form": forms.SetForm(instance=interview_set),
+        "search_form": search_form,
+        "search_query": urlencode(search_form.filter().as_params()),
+        "bank": bank,
+        "bank_total": bank_total,
+        "latest_version": interview_set.versions.order_by("-number").first(),
+        **extra,
+    }
+
+
+@require_GET
+@login_required
+def builder(request: HttpRequest, set_id: int) -> HttpResponse:
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    return render(request, "hiring/builder.html", _builder_context(request, interview_set, access))
+
+
+@require_POST
+@login_required
+def set_settings(request: HttpRequest, set_id: int) -> HttpResponse:
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    access.require_write()
+    form = forms.SetForm(request.POST, instance=interview_set)
+    if form.is_valid():
+        services.set_update(interview_set=interview_set, **form.cleaned_data)
+        saved = True
+    else:
+        interview_set.refresh_from_db()
+        saved = False
+    context = {"set": interview_set, "access": access, "settings_form": form, "saved": saved}
+    if request.htmx:
+        return render(
+            request, "hiring/builder.html#settings", context, status=200 if saved else 400
+        )
+    if saved:
+        messages.success(request, "Settings saved.")
+        return redirect("hiring:builder", set_id=set_id)
+    context = _builder_context(request, interview_set, access)
+    context["settings_form"] = form
+    return render(request, "hiring/builder.html", context, status=400)
+
+
+@require_GET
+@login_required
+def bank(request: HttpRequest, set_id: int) -> HttpResponse:
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    if not request.htmx:
+        query = request.GET.urlencode()
+        return redirect(reverse("hiring:builder", args=[set_id]) + (f"?{query}" if query else ""))
+    search_form = forms.BankSearchForm(request.GET)
+    results, total = selectors.bank_search(team=access.team, search=search_form.filter())
+    items_ids = set(interview_set.items.values_list("question_id", flat=True))
+    return render(
+        request,
+        "hiring/builder.html#bank_results",
+        {
+            "set": interview_set,
+            "access": access,
+            "bank": results,
+            "bank_total": total,
+            "in_set": items_ids,
+            "search_query": urlencode(search_form.filter().as_params()),
+        },
+    )
+
+
+def _items_response(request, interview_set, access, added=None) -> HttpResponse:
+    back = forms.BankSearchForm(_parse_query(request.POST.get("search", ""))).filter().as_params()
+    url = reverse("hiring:builder", args=[interview_set.id])
+    if back:
+        url += "?" + urlencode(back)
+    items = selectors.set_items(interview_set=interview_set)
+    return _hx_or_redirect(
+        request,
+        "hiring/builder.html#items",
+        {"set": interview_set, "access": access, "items": items, "added": added},
+        url,
+    )
+
+
+def _parse_query(query: str):
+    from django.http import QueryDict
+
+    return QueryDict(query[:500])
+
+
+@require_POST
+@login_required
+def item_add(request: HttpRequest, set_id: int) -> HttpResponse:
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    access.require_write()
+    try:
+        question_id = int(request.POST.get("question", ""))
+    except ValueError:
+        question_id = 0
+    question = Question.objects.filter(id=question_id).first()
+    try:
+        if question is None:
+            raise HiringError("That question cannot be used in this set.")
+        services.set_item_add(interview_set=interview_set, question=question)
+    except HiringError as exc:
+        if request.htmx:
+            return HttpResponse(exc.message, status=400)
+        messages.error(request, exc.message)
+        question = None
+    return _items_response(request, interview_set, access, added=question)
+
+
+@require_POST
+@login_required
+def item_remove(request: HttpRequest, set_id: int, item_id: int) -> HttpResponse:
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    access.require_write()
+    services.set_item_remove(interview_set=interview_set, item_id=item_id)
+    return _items_response(request, interview_set, access)
+
+
+@require_POST
+@login_required
+def item_move(request: HttpRequest, set_id: int, item_id: int) -> HttpResponse:
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    access.require_write()
+    offset = -1 if request.POST.get("direction") == "up" else 1
+    services.set_item_move(interview_set=interview_set, item_id=item_id, offset=offset)
+    return _items_response(request, interview_set, access)
+
+
+# --------------------------------------------------------------------------- private questions
+def _question_page(request, *, access, interview_set, question, form, criteria, status=200):
+    context = {
+        "team": access.team,
+        "access": access,
+        "set": interview_set,
+        "question": question,
+        "form": form,
+        "criteria": criteria,
+    }
+    return render(request, "hiring/question_form.html", context, status=status)
+
+
+def _question_submit(request, *, access, interview_set, question) -> HttpResponse:
+    """Shared by create and edit: save, or suggest a rubric, or show the problems."""
+    form = forms.PrivateQuestionForm(request.POST)
+    if request.POST.get("action") == "suggest":
+        prompt, model_answer = request.POST.get("prompt", ""), request.POST.get("model_answer", "")
+        suggested = [
+            {
+                "label": c.label,
+                "keywords": list(c.keywords),
+                "weight": round(c.weight, 2),
+                "required": c.required,
+            }
+            for c in suggest_rubric(prompt[:5000], model_answer[:10000])
+        ]
+        criteria = forms.criterion_formset(initial=suggested)
+        if request.htmx:
+            return render(
+                request,
+                "hiring/question_form.html#criteria",
+                {"criteria": criteria, "suggested": len(suggested)},
+            )
+        form = forms.PrivateQuestionForm(request.POST)
+        form.is_valid()  # show the fields as typed, errors and all
+        return _question_page(
+            request,
+            access=access,
+            interview_set=interview_set,
+            question=question,
+            form=form,
+            criteria=criteria,
+        )
+    criteria = forms.criterion_formset(data=request.POST)
+    if form.is_valid() and criteria.is_valid():
+        rows = [c for c in (f.criterion() for f in criteria.forms) if c is not None]
+        try:
+            saved = services.private_question_save(
+                team=access.team,
+                question=question,
+                created_by=request.user,
+                criteria=rows,
+                **form.cleaned_data,
+            )
+        except QuestionInvalid as exc:
+            for problem in exc.problems:
+                target = problem.field if problem.field in form.fields else None
+                form.add_error(target, problem.message if target else str(problem))
+        except HiringError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if interview_set is not None and question is None:
+                services.set_item_add(interview_set=interview_set, question=saved)
+                messages.success(request, "Question saved and added to the set.")
+                return redirect("hiring:builder", set_id=interview_set.id)
+            messages.success(request, "Question saved.")
+            if interview_set is not None:
+                return redirect("hiring:builder", set_id=interview_set.id)
+            return redirect("hiring:team", slug=access.team.slug)
+    return _question_page(
+        request,
+        access=access,
+        interview_set=interview_set,
+        question=question,
+        form=form,
+        criteria=criteria,
+        status=400,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def question_new(request: HttpRequest, set_id: int) -> HttpResponse:
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    access.require_write()
+    if request.method == "POST":
+        return _question_submit(request, access=access, interview_set=interview_set, question=None)
+    return _question_page(
+        request,
+        access=access,
+        interview_set=interview_set,
+        question=None,
+        form=forms.PrivateQuestionForm(),
+        criteria=forms.criterion_formset(),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
+    question, access = selectors.private_question_for_member(
+        user=request.user, question_id=question_id
+    )
+    access.require_write()
+    interview_set = None
+    set_id = request.GET.get("set") or request.POST.get("set")
+    if set_id and str(set_id).isdigit():
+        interview_set = access.team.interview_sets.filter(id=int(set_id)).first()
+    if request.method == "POST":
+        return _question_submit(
+            request, access=access, interview_set=interview_set, question=question
+        )
+    form = forms.PrivateQuestionForm(
+        initial={
+            "title": question.title,
+            "prompt": question.prompt,
+            "level": question.level,
+            "topic": question.topic.slug,
+            "model_answer": question.model_answer,
+            "suggested_minutes": question.suggested_minutes,
+        }
+    )
+    criteria = forms.criterion_formset(
+        initial=[
+            {"label": c.label, "keywords": c.keywords, "weight": c.weight, "required": c.required}
+            for c in question.criteria.all()
+        ]
+    )
+    return _question_page(
+        request,
+        access=access,
+        interview_set=interview_set,
+        question=question,
+        form=form,
+        criteria=criteria,
+    )
+
+
+# --------------------------------------------------------------------------- invitations
+def _invitations_context(request, interview_set, access, **extra) -> dict:
+    filter_form = forms.StatusFilterForm(request.GET or None)
+    return {
+        "set": interview_set,
+        "team": access.team,
+        "access": access,
+        "invitations": selectors.set_invitations(
+            interview_set=interview_set, status=filter_form.status_value()
+        ),
+        "form": forms.InvitationForm(),
+        "filter_form": filter_form,
+        "extend_form": forms.ExtendForm(),
+        "has_questions": interview_set.items.exists(),
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def invitations(request: HttpRequest, set_id: int) -> HttpResponse:
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    if request.method == "GET":
+        return render(
+            request, "hiring/invitations.html", _invitations_context(request, interview_set, access)
+        )
+    access.require_write()
+    retry_after = INVITE_CREATE_THROTTLE.hit(f"user:{request.user.id}")
+    if retry_after:
+        return too_many_requests(request, retry_after)
+    form = forms.InvitationForm(request.POST)
+    extra: dict = {"form": form}
+    status = 400
+    if form.is_valid():
+        try:
+            invitation, token = services.invitation_create(
+                interview_set=interview_set,
+                created_by=request.user,
+                link_for=request.build_absolute_uri,
+                **form.cleaned_data,
+            )
+        except HiringError as exc:
+            form.add_error(None, exc.message)
+        else:
+            # The link exists only now: we store its hash, so it is shown once, here.
+            extra = {
+                "form": forms.InvitationForm(),
+                "new_invitation": invitation,
+                "new_link": request.build_absolute_uri(reverse("hiring:invite", args=[token])),
+            }
+            status = 201 if request.htmx else 200
+    context = _invitations_context(request, interview_set, access, **extra)
+    if request.htmx:
+        return render(request, "hiring/invitations.html#panel", context, status=status)
+    return render(request, "hiring/invitations.html", context, status=status)
+
+
+def _invitation_row(request, invitation, access, *, error: str = "") -> HttpResponse:
+    invitation.refresh_from_db()
+    if request.htmx:
+        return render(
+            request,
+            "hiring/invitations.html#invitation_row",
+            {
+                "inv": invitation,
+                "access": access,
+                "extend_form": forms.ExtendForm(),
+                "row_error": error,
+            },
+            status=400 if error else 200,
+        )
+    if error:
+        messages.error(request, error)
+    return redirect("hiring:invitations", set_id=invitation.interview_set_id)
+
+
+@require_POST
+@login_required
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation, access = selectors.invitation_for_member(
+        user=request.user, invitation_id=invitation_id
+    )
+    access.require_write()
+    try:
+        services.invitation_revoke(invitation=invitation)
+    except HiringError as exc:
+        return _invitation_row(request, invitation, access, error=exc.message)
+    return _invitation_row(request, invitation, access)
+
+
+@require_POST
+@login_required
+def invitation_extend(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation, access = selectors.invitation_for_member(
+        user=request.user, invitation_id=invitation_id
+    )
+    access.require_write()
+    form = forms.ExtendForm(request.POST)
+    if not form.is_valid():
+        return _invitation_row(request, invitation, access, error="Extend by 1 to 60 days.")
+    try:
+        services.invitation_extend(invitation=invitation, days=form.cleaned_data["days"])
+    except HiringError as exc:
+        return _invitation_row(request, invitation, access, error=exc.message)
+    return _invitation_row(request, invitation, access)
+
+
+# --------------------------------------------------------------------------- results
+def _is_blind(request, set_id: int) -> bool:
+    return set_id in request.session.get(BLIND_SETS_KEY, [])
+
+
+@require_GET
+@login_required
+def results(request: HttpRequest, set_id: int) -> HttpResponse:
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    filter_form = forms.StatusFilterForm(request.GET or None)
+    blind = _is_blind(request, set_id)
+    ranking = selectors.set_ranking(
+        interview_set=interview_set,
+        status=filter_form.status_value(),
+        blind_for=request.user if blind else None,
+    )
+    context = {
+        "set": interview_set,
+        "team": access.team,
+        "access": access,
+        "ranking": ranking,
+        "filter_form": filter_form,
+        "blind": blind,
+    }
+    template = "hiring/results.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#ranking"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def blind_toggle(request: HttpRequest, set_id: int) -> HttpResponse:
+    """Blind review is a reviewer's own choice, kept in their session."""
+    interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
+    blind_sets = [s for s in request.session.get(BLIND_SETS_KEY, []) if s != interview_set.id]
+    if request.POST.get("blind") == "on":
+        blind_sets.append(interview_set.id)
+    request.session[BLIND_SETS_KEY] = blind_sets
+    return redirect("hiring:results", set_id=interview_set.id)
+
+
+def _export_name(interview_set, ext: str) -> str:
+    return f"{slugify(interview_set.title) or 'interview'}-results.{ext}"
+
+
+@require_GET
+@login_required
+def results_csv(request: HttpRequest, set_id: int) -> HttpResponse:
+    interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
+    ranking = selectors.set_ranking(interview_set=interview_set)
+    response = HttpResponse(exports.ranking_csv(ranking), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(interview_set, "csv")}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def results_json(request: HttpRequest, set_id: int) -> HttpResponse:
+    interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
+    ranking = selectors.set_ranking(interview_set=interview_set)
+    response = JsonResponse(exports.ranking_json(ranking), json_dumps_params={"indent": 2})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --------------------------------------------------------------------------- one candidate
+def _candidate_context(request, invitation, access) -> dict:
+    review = selectors.candidate_review(invitation=invitation)
+    blinded = _is_blind(request, invitation.interview_set_id) and invitation.id not in (
+        selectors.invitations_scored_by(
+            reviewer=request.user, interview_set=invitation.interview_set
+        )
+    )
+    return {
+        "invitation": invitation,
+        "set": invitation.interview_set,
+        "team": access.team,
+        "access": access,
+        "review": review,
+        "blinded": blinded,
+        "name": (
+            f"Candidate {selectors.blind_code(invitation)}"
+            if blinded
+            else selectors.candidate_name(invitation)
+        ),
+        "override_form": forms.OverrideForm(),
+        "show_model_answers": True,
+    }
+
+
+@require_GET
+@login_required
+def candidate(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation, access = selectors.invitation_for_member(
+        user=request.user, invitation_id=invitation_id
+    )
+    return render(request, "hiring/candidate.html", _candidate_context(request, invitation, access))
+
+
+@require_POST
+@login_required
+def answer_override(request: HttpRequest, invitation_id: int, answer_id: int) -> HttpResponse:
+    invitation, access = selectors.invitation_for_member(
+        user=request.user, invitation_id=invitation_id
+    )
+    access.require_write()
+    answer = selectors.answer_of_invitation(invitation=invitation, answer_id=answer_id)
+    form = forms.OverrideForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.answer_override(
+                answer=answer,
+                reviewer=request.user,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+            )
+        except HiringError as exc:
+            error = exc.message
+    else:
+        error = "Give a score from 0 to 100 and a comment saying why."
+    if request.htmx:
+        context = _candidate_context(request, invitation, access)
+        item = next(i for i in context["review"].items if i.r.answer.id == answer.id)
+        context.update(item=item, override_error=error, oob_score=True)
+        if error:
+            context["override_form"] = form
+        return render(
+            request, "hiring/candidate.html#answer_card", context, status=400 if error else 200
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Grade overridden.")
+    return redirect(reverse("hiring:candidate", args=[invitation.id]) + f"#answer-{answer.id}")
+
+
+@require_POST
+@login_required
+def candidate_confirm(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation, access = selectors.invitation_for_member(
+        user=request.user, invitation_id=invitation_id
+    )
+    access.require_write()
+    session = getattr(invitation, "session", None)
+    if session is None:
+        messages.error(request, "This candidate has not started yet.")
+    else:
+        count = services.answers_confirm(session=session, reviewer=request.user)
+        messages.success(request, f"Confirmed {count} machine grade{'s' if count != 1 else ''}.")
+    return redirect("hiring:candidate", invitation_id=invitation.id)
+
+
+# --------------------------------------------------------------------------- invitation links
+def _unavailable(request, exc: InvitationUnavailable) -> HttpResponse:
+    return render(
+        request, "hiring/invite_unavailable.html", {"problem": exc}, status=exc.status_code
+    )
+
+
+def _remember_session(request, session_id: int) -> None:
+    known = list(request.session.get(INVITED_SESSIONS_KEY, []))
+    if session_id not in known:
+        known.append(session_id)
+        request.session[INVITED_SESSIONS_KEY] = known
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest, token: str) -> HttpResponse:
+    """The candidate's landing page: what to expect, and a Start button (POST)."""
+    throttle = INVITE_VIEW_THROTTLE if request.method == "GET" else INVITE_START_THROTTLE
+    retry_after = throttle.hit(_client_ip(request))
+    if retry_after:
+        return too_many_requests(request, retry_after)
+    known = list(request.session.get(INVITED_SESSIONS_KEY, []))
+    try:
+        if request.method == "POST":
+            session = services.invitation_start(
+                token=token, candidate=request.user, known_session_ids=known
+            )
+            _remember_session(request, session.id)
+            return redirect("interviews:interview", session_id=session.id)
+        invitation = services.invitation_for_token(
+            token=token, known_session_ids=known, candidate=request.user
+        )
+    except InvitationUnavailable as exc:
+        return _unavailable(request, exc)
+    if invitation.status != InvitationStatus.PENDING:  # this browser started it: resume
+        _remember_session(request, invitation.session.id)
+        return redirect("interviews:interview", session_id=invitation.session.id)
+    interview_set = invitation.interview_set
+    return render(
+        request,
+        "hiring/invite.html",
+        {
+            "invitation": invitation,
+            "set": interview_set,
+            "team_name": interview_set.team.name,
+            "question_count": interview_set.items.count(),
+            "token": token,
+        },
+    )

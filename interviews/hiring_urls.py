@@ -1,0 +1,59 @@
+"""Hiring-team URLs, mounted at /hiring/ (app namespace "hiring")."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from interviews.hiring import views
+
+app_name = "hiring"
+
+urlpatterns = [
+    path("", views.teams, name="teams"),
+    path("teams/new", views.team_create, name="team_create"),
+    path("t/<slug:slug>/", views.team, name="team"),
+    path("t/<slug:slug>/members/add", views.member_add, name="member_add"),
+    path("t/<slug:slug>/members/<int:membership_id>/role", views.member_role, name="member_role"),
+    path(
+        "t/<slug:slug>/members/<int:membership_id>/remove",
+        views.member_remove,
+        name="member_remove",
+    ),
+    path("t/<slug:slug>/sets/new", views.set_create, name="set_create"),
+    path("t/<slug:slug>/queue/", views.review_queue, name="queue"),
+    # the set builder
+    path("sets/<int:set_id>/", views.builder, name="builder"),
+    path("sets/<int:set_id>/settings", views.set_settings, name="set_settings"),
+    path("sets/<int:set_id>/bank/", views.bank, name="bank"),
+    path("sets/<int:set_id>/items/add", views.item_add, name="item_add"),
+    path("sets/<int:set_id>/items/<int:item_id>/remove", views.item_remove, name="item_remove"),
+    path("sets/<int:set_id>/items/<int:item_id>/move", views.item_move, name="item_move"),
+    path("sets/<int:set_id>/questions/new", views.question_new, name="question_new"),
+    path("questions/<int:question_id>/edit", views.question_edit, name="question_edit"),
+    # invitations
+    path("sets/<int:set_id>/invitations/", views.invitations, name="invitations"),
+    path(
+        "invitations/<int:invitation_id>/revoke",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "invitations/<int:invitation_id>/extend",
+        views.invitation_extend,
+        name="invitation_extend",
+    ),
+    # review and export
+    path("sets/<int:set_id>/results/", views.results, name="results"),
+    path("sets/<int:set_id>/results.csv", views.results_csv, name="results_csv"),
+    path("sets/<int:set_id>/results.json", views.results_json, name="results_json"),
+    path("sets/<int:set_id>/blind", views.blind_toggle, name="blind_toggle"),
+    path("candidates/<int:invitation_id>/", views.candidate, name="candidate"),
+    path(
+        "candidates/<int:invitation_id>/answers/<int:answer_id>/override",
+        views.answer_override,
+        name="answer_override",
+    ),
+    path("candidates/<int:invitation_id>/confirm", views.candidate_confirm, name="confirm"),
+    # the candidate's link: no account needed
+    path("invite/<str:token>/", views.invite, name="invite"),
+]

@@ -1,0 +1,141 @@
+"""Reads and access checks for interview sessions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from statistics import mean
+
+from django.db.models import Prefetch
+from django.http import Http404
+
+from grading.highlight import evidence_segments
+from grading.models import Grade
+from grading.selectors import final_grade
+from interviews.models import Answer, Session
+
+INVITED_SESSIONS_KEY = "viva_invited_sessions"
+
+
+def session_get_for_request(*, request, session_id: int, with_answers: bool = False) -> Session:
+    """The session if it belongs to this user (or this browser's invitation), else 404."""
+    queryset = Session.objects.all()
+    if with_answers:
+        queryset = queryset.prefetch_related(
+            Prefetch("answers", queryset=Answer.objects.order_by("position"))
+        )
+    session = queryset.filter(id=session_id).first()
+    if session is None:
+        raise Http404("No such interview.")
+    user = request.user
+    owns = user.is_authenticated and session.candidate_id == user.id
+    invited = session.id in request.session.get(INVITED_SESSIONS_KEY, [])
+    if not (owns or invited):
+        raise Http404("No such interview.")
+    return session
+
+
+def answers_with_grades(session: Session) -> list[Answer]:
+    return list(
+        session.answers.order_by("position").prefetch_related(
+            Prefetch("grades", queryset=Grade.objects.filter(is_current=True))
+        )
+    )
+
+
+@dataclass
+class AnswerResult:
+    answer: Answer
+    grade: Grade | None
+    keyword: Grade | None
+    llm: Grade | None
+
+    @property
+    def pending(self) -> bool:
+        return self.grade is None
+
+    @property
+    def segments(self):
+        verdicts = self.keyword.verdicts if self.keyword else []
+        return evidence_segments(self.answer.saved_text, verdicts)
+
+    @property
+    def chosen(self) -> dict | None:
+        choices = self.answer.snapshot.get("choices", [])
+        index = self.answer.choice_index
+        return choices[index] if index is not None and 0 <= index < len(choices) else None
+
+
+def results_for(answers: list[Answer]) -> list[AnswerResult]:
+    out = []
+    for answer in answers:
+        grades = list(answer.grades.all())
+        by_kind = {g.kind: g for g in grades}
+        out.append(
+            AnswerResult(
+                answer=answer,
+                grade=final_grade(grades),
+                keyword=by_kind.get("keyword"),
+                llm=by_kind.get("llm"),
+            )
+        )
+    return out
+
+
+def overall_score(results: list[AnswerResult]) -> float | None:
+    scores = [r.grade.score for r in results if r.grade and r.grade.score is not None]
+    if not scores or len(scores) < len(results):
+        return None
+    return round(mean(scores), 1)
+
+
+@dataclass
+class Progress:
+    sessions: list[tuple[Session, float | None]] = field(default_factory=list)
+    by_topic: list[tuple[str, str, float, int]] = field(default_factory=list)
+    by_level: list[tuple[str, float, int]] = field(default_factory=list)
+
+    @property
+    def trend(self) -> list[tuple[Session, float]]:
+        return [(s, score) for s, score in reversed(self.sessions) if score is not None]
+
+
+def candidate_progress(*, user, limit: int = 50) -> Progress:
+    """Past sessions with scores, and averages per topic and level (fixed query count)."""
+    sessions = list(
+        Session.objects.filter(candidate=user)
+        .exclude(status="in_progress")
+        .order_by("-started_at")[:limit]
+        .prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=Answer.objects.order_by("position").prefetch_related(
+                    Prefetch("grades", queryset=Grade.objects.filter(is_current=True))
+                ),
+            )
+        )
+    )
+    progress = Progress()
+    topic_scores: dict[tuple[str, str], list[float]] = defaultdict(list)
+    level_scores: dict[str, list[float]] = defaultdict(list)
+    for session in sessions:
+        results = results_for(list(session.answers.all()))
+        progress.sessions.append((session, overall_score(results)))
+        for result in results:
+            if result.grade is None or result.grade.score is None:
+                continue
+            topic = result.answer.snapshot.get("topic", {})
+            topic_scores[(topic.get("slug", ""), topic.get("name", "Other"))].append(
+                result.grade.score
+            )
+            level_scores[result.answer.snapshot.get("level", "")].append(result.grade.score)
+    progress.by_topic = sorted(
+        ((slug, name, round(mean(v), 1), len(v)) for (slug, name), v in topic_scores.items()),
+        key=lambda row: row[2],
+    )
+    progress.by_level = [
+        (level, round(mean(level_scores[level]), 1), len(level_scores[level]))
+        for level in ("junior", "mid", "senior")
+        if level_scores.get(level)
+    ]
+    return progress

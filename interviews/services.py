@@ -1,0 +1,233 @@
+"""Writes for interview sessions: start, autosave, flag, submit and finalise.
+
+The deadline lives in the database and every write checks it here, on the server.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from grading.services import answers_grade_after_commit
+from interviews.errors import (
+    AnswerTooLong,
+    DeadlinePassed,
+    NoQuestions,
+    SessionClosed,
+)
+from interviews.models import Answer, Session, SessionKind, SessionStatus
+from interviews.selection import questions_pick
+from questionbank.models import Question
+from questionbank.selectors import question_snapshot
+
+logger = logging.getLogger(__name__)
+
+MIN_QUESTIONS, MAX_QUESTIONS = 3, 15
+
+
+def _grace() -> timedelta:
+    return timedelta(seconds=settings.DEADLINE_GRACE_SECONDS)
+
+
+def default_time_limit_minutes(questions: list[Question]) -> int:
+    return max(5, sum(q.suggested_minutes for q in questions))
+
+
+@transaction.atomic
+def session_create(
+    *,
+    candidate,
+    title: str,
+    questions: list[Question],
+    time_limit_minutes: int,
+    kind: str = SessionKind.PRACTICE,
+    level: str = "",
+    topic_slugs: list[str] | None = None,
+    start_key: str | None = None,
+    note: str = "",
+    invitation=None,
+    set_version=None,
+) -> Session:
+    """Create a session with one answer slot per question, each freezing its question."""
+    now = timezone.now()
+    session = Session.objects.create(
+        kind=kind,
+        candidate=candidate,
+        title=title,
+        level=level,
+        topic_slugs=topic_slugs or [],
+        start_key=start_key,
+        started_at=now,
+        deadline=now + timedelta(minutes=time_limit_minutes),
+        note=note,
+        invitation=invitation,
+        set_version=set_version,
+    )
+    Answer.objects.bulk_create(
+        Answer(session=session, position=i, question=q, kind=q.kind, snapshot=question_snapshot(q))
+        for i, q in enumerate(questions)
+    )
+    return session
+
+
+def session_start(
+    *,
+    candidate,
+    level: str,
+    topic_slugs: list[str],
+    count: int,
+    include_multiple_choice: bool,
+    time_limit_minutes: int | None = None,
+    start_key: str | None = None,
+) -> Session:
+    """Start a practice interview. A repeated ``start_key`` returns the same session."""
+    if start_key:
+        existing = Session.objects.filter(candidate=candidate, start_key=start_key).first()
+        if existing:
+            return existing
+    count = max(MIN_QUESTIONS, min(MAX_QUESTIONS, count))
+    picked = questions_pick(
+        candidate=candidate,
+        level=level,
+        topic_slugs=topic_slugs,
+        count=count,
+        include_multiple_choice=include_multiple_choice,
+    )
+    if not picked.questions:
+        raise NoQuestions()
+    topics = sorted({q.topic.name for q in picked.questions})
+    title = f"{level.title()} · {', '.join(topics) if len(topics) <= 3 else 'mixed topics'}"
+    try:
+        return session_create(
+            candidate=candidate,
+            title=title,
+            questions=picked.questions,
+            time_limit_minutes=time_limit_minutes or default_time_limit_minutes(picked.questions),
+            level=level,
+            topic_slugs=topic_slugs,
+            start_key=start_key,
+            note=picked.note,
+        )
+    except IntegrityError:
+        # A double-click raced us to the same start_key: return the winner's session.
+        return Session.objects.get(candidate=candidate, start_key=start_key)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved_at: object
+    revision: int
+    deadline: object
+
+
+def answer_save_draft(
+    *,
+    session: Session,
+    position: int,
+    text: str | None = None,
+    choice_index: int | None = None,
+    seconds_spent: int = 0,
+    pastes: int = 0,
+    pasted_chars: int = 0,
+    hidden: int = 0,
+) -> SaveResult:
+    """Store the latest draft of one answer, if the session is still open.
+
+    Oversized text is refused and the previous draft kept. Integrity counters
+    (paste events, page hidden) only ever add up.
+    """
+    now = timezone.now()
+    if session.status != SessionStatus.IN_PROGRESS:
+        raise SessionClosed()
+    if now > session.deadline + _grace():
+        session_finalise(session_id=session.id, reason=SessionStatus.TIMED_OUT)
+        raise DeadlinePassed()
+    if text is not None and len(text) > settings.ANSWER_MAX_CHARS:
+        raise AnswerTooLong(settings.ANSWER_MAX_CHARS, len(text))
+    changes: dict = {
+        "saved_at": now,
+        "revision": F("revision") + 1,
+        "time_spent_seconds": F("time_spent_seconds") + max(0, min(seconds_spent, 3600)),
+        "paste_count": F("paste_count") + max(0, min(pastes, 1000)),
+        "paste_chars": F("paste_chars") + max(0, min(pasted_chars, 10**6)),
+        "hidden_count": F("hidden_count") + max(0, min(hidden, 1000)),
+    }
+    if text is not None:
+        changes["saved_text"] = text
+    if choice_index is not None:
+        changes["choice_index"] = choice_index
+    # The status/deadline filter makes the check and the write one statement, so a
+    # save racing the submit or the deadline cannot land after the session closed.
+    updated = Answer.objects.filter(
+        session_id=session.id,
+        position=position,
+        session__status=SessionStatus.IN_PROGRESS,
+        session__deadline__gte=now - _grace(),
+    ).update(**changes)
+    if not updated:
+        session.refresh_from_db(fields=["status", "deadline"])
+        if session.status != SessionStatus.IN_PROGRESS:
+            raise SessionClosed()
+        raise DeadlinePassed()
+    revision = Answer.objects.filter(session_id=session.id, position=position).values_list(
+        "revision", flat=True
+    )[0]
+    return SaveResult(saved_at=now, revision=revision, deadline=session.deadline)
+
+
+def answer_toggle_flag(*, session: Session, position: int) -> bool:
+    if session.status != SessionStatus.IN_PROGRESS:
+        raise SessionClosed()
+    answer = Answer.objects.get(session_id=session.id, position=position)
+    answer.flagged = not answer.flagged
+    answer.save(update_fields=["flagged"])
+    return answer.flagged
+
+
+def session_submit(*, session: Session) -> Session:
+    """Submit: idempotent (double-clicks, two tabs and refreshes give one submission)."""
+    return session_finalise(session_id=session.id, reason=SessionStatus.SUBMITTED)
+
+
+def session_finalise(*, session_id: int, reason: str) -> Session:
+    """Close a session once; its last saved drafts become the final answers, then grade.
+
+    After the deadline, a submit counts as timed out. Only the call that changes the
+    status enqueues grading, so a session is graded once however often this runs.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(id=session_id)
+        if session.status != SessionStatus.IN_PROGRESS:
+            return session
+        if reason == SessionStatus.SUBMITTED and now > session.deadline + _grace():
+            reason = SessionStatus.TIMED_OUT
+        session.status = reason
+        session.finished_at = min(now, session.deadline + _grace())
+        session.save(update_fields=["status", "finished_at"])
+        answers = list(session.answers.all())
+        answers_grade_after_commit(answers=answers)
+        if session.invitation_id:
+            from interviews.hiring.services import invitation_mark_completed
+
+            invitation_mark_completed(session=session)
+    return session
+
+
+def sessions_finalise_expired() -> int:
+    """Sweep: close sessions whose candidate walked away, so they are graded anyway."""
+    cutoff = timezone.now() - _grace()
+    ids = list(
+        Session.objects.filter(status=SessionStatus.IN_PROGRESS, deadline__lt=cutoff).values_list(
+            "id", flat=True
+        )[:500]
+    )
+    for session_id in ids:
+        session_finalise(session_id=session_id, reason=SessionStatus.TIMED_OUT)
+    return len(ids)

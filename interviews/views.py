@@ -1,0 +1,239 @@
+"""Candidate pages: start, the timed interview (HTMX autosave), results, progress."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.throttle import Throttle, too_many_requests
+from interviews import selectors, services
+from interviews.charts import trend_chart
+from interviews.errors import InterviewError
+from interviews.forms import SaveForm, StartForm
+from interviews.models import SessionStatus
+
+SAVE_THROTTLE = Throttle(scope="autosave", limit=120, window_seconds=60)
+SUBMIT_THROTTLE = Throttle(scope="submit", limit=20, window_seconds=60)
+
+
+def _epoch_ms(moment) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _clock_headers(response: HttpResponse, session) -> HttpResponse:
+    """Let the page resync its countdown from the server on every save."""
+    response["X-Viva-Deadline"] = str(_epoch_ms(session.deadline))
+    response["X-Viva-Server-Now"] = str(_epoch_ms(timezone.now()))
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    form = StartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.session_start(
+                candidate=request.user,
+                level=data["level"],
+                topic_slugs=[t.slug for t in data["topics"]],
+                count=data["count"],
+                include_multiple_choice=data["include_multiple_choice"],
+                time_limit_minutes=data["time_limit_minutes"],
+                start_key=data["start_key"],
+            )
+        except InterviewError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if session.note:
+                messages.warning(request, session.note)
+            return redirect("interviews:interview", session_id=session.id)
+    return render(request, "interviews/start.html", {"form": form})
+
+
+@require_GET
+def interview(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = selectors.session_get_for_request(
+        request=request, session_id=session_id, with_answers=True
+    )
+    if session.is_open and timezone.now() > session.deadline:
+        services.session_finalise(session_id=session.id, reason=SessionStatus.TIMED_OUT)
+        messages.info(request, "Time is up. Your last saved answers were submitted for grading.")
+        return redirect("interviews:results", session_id=session.id)
+    if not session.is_open:
+        return redirect("interviews:results", session_id=session.id)
+    answers = list(session.answers.all())
+    try:
+        position = min(max(int(request.GET.get("q", 0)), 0), len(answers) - 1)
+    except ValueError:
+        position = 0
+    context = {
+        "session": session,
+        "answers": answers,
+        "answer": answers[position],
+        "position": position,
+        "is_last": position == len(answers) - 1,
+        "deadline_ms": _epoch_ms(session.deadline),
+        "server_now_ms": _epoch_ms(timezone.now()),
+        "max_chars": settings.ANSWER_MAX_CHARS,
+        "answered_count": sum(
+            1 for a in answers if a.saved_text.strip() or a.choice_index is not None
+        ),
+    }
+    return render(request, "interviews/interview.html", context)
+
+
+@require_POST
+def save_answer(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+    session = selectors.session_get_for_request(request=request, session_id=session_id)
+    retry_after = SAVE_THROTTLE.hit(f"{session.id}")
+    if retry_after:
+        return too_many_requests(request, retry_after)
+    form = SaveForm(request.POST, max_chars=settings.ANSWER_MAX_CHARS)
+    if not form.is_valid():
+        return _save_problem(
+            request, session, "The answer could not be read; please try again.", 400
+        )
+    data = form.cleaned_data
+    is_choice = "choice" in request.POST
+    try:
+        result = services.answer_save_draft(
+            session=session,
+            position=position,
+            text=None if is_choice else data["text"],
+            choice_index=data["choice"] if is_choice else None,
+            seconds_spent=data["seconds"] or 0,
+            pastes=data["pastes"] or 0,
+            pasted_chars=data["pasted_chars"] or 0,
+            hidden=data["hidden"] or 0,
+        )
+    except InterviewError as exc:
+        return _save_problem(request, session, exc.message, exc.status_code)
+    if request.htmx:
+        response = render(
+            request,
+            "interviews/interview.html#save_status",
+            {"saved_at": result.saved_at, "revision": result.revision},
+        )
+        return _clock_headers(response, session)
+    return redirect(_after_save_url(session, position, data["go"]))
+
+
+def _after_save_url(session, position: int, go: str) -> str:
+    if go == "submit":
+        return reverse("interviews:interview", args=[session.id]) + f"?q={position}#submit"
+    step = {"next": 1, "prev": -1}.get(go, 0)
+    return reverse("interviews:interview", args=[session.id]) + f"?q={max(0, position + step)}"
+
+
+def _save_problem(request, session, message: str, status: int) -> HttpResponse:
+    if request.htmx:
+        response = render(
+            request,
+            "interviews/interview.html#save_problem",
+            {"problem": message, "closed": status == 409, "session": session},
+            status=status,
+        )
+        return _clock_headers(response, session)
+    messages.error(request, message)
+    return redirect("interviews:interview", session_id=session.id)
+
+
+@require_POST
+def toggle_flag(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+    session = selectors.session_get_for_request(request=request, session_id=session_id)
+    try:
+        flagged = services.answer_toggle_flag(session=session, position=position)
+    except InterviewError as exc:
+        return _save_problem(request, session, exc.message, exc.status_code)
+    if request.htmx:
+        return render(
+            request,
+            "interviews/interview.html#flag_button",
+            {"session": session, "position": position, "flagged": flagged},
+        )
+    return redirect(reverse("interviews:interview", args=[session.id]) + f"?q={position}")
+
+
+@require_POST
+def submit(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = selectors.session_get_for_request(request=request, session_id=session_id)
+    retry_after = SUBMIT_THROTTLE.hit(f"{session.id}")
+    if retry_after:
+        return too_many_requests(request, retry_after)
+    session = services.session_submit(session=session)
+    if session.status == SessionStatus.TIMED_OUT:
+        messages.info(request, "Time was up, so your last saved answers were submitted.")
+    url = reverse("interviews:results", args=[session.id])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@require_GET
+def results(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = selectors.session_get_for_request(request=request, session_id=session_id)
+    if session.is_open:
+        if timezone.now() <= session.deadline:
+            return redirect("interviews:interview", session_id=session.id)
+        session = services.session_finalise(session_id=session.id, reason=SessionStatus.TIMED_OUT)
+    answer_results = selectors.results_for(selectors.answers_with_grades(session))
+    pending = sum(1 for r in answer_results if r.pending)
+    context = {
+        "session": session,
+        "results": answer_results,
+        "pending": pending,
+        "graded": len(answer_results) - pending,
+        "overall": selectors.overall_score(answer_results),
+        "show_model_answers": session.kind == "practice",
+    }
+    template = "interviews/results.html"
+    if request.htmx:
+        template += "#results_body"
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    progress = selectors.candidate_progress(user=request.user)
+    return render(
+        request,
+        "interviews/dashboard.html",
+        {"progress": progress, "chart": trend_chart(progress.trend)},
+    )
+
+
+@require_POST
+@login_required
+def practise_weakest(request: HttpRequest) -> HttpResponse:
+    progress = selectors.candidate_progress(user=request.user)
+    if not progress.by_topic:
+        messages.info(request, "Finish an interview first, then we can find your weakest topics.")
+        return redirect("interviews:start")
+    weakest = [slug for slug, _name, _avg, _n in progress.by_topic[:2]]
+    level = max(progress.by_level, key=lambda row: row[2])[0] if progress.by_level else "mid"
+    try:
+        session = services.session_start(
+            candidate=request.user,
+            level=level,
+            topic_slugs=weakest,
+            count=5,
+            include_multiple_choice=True,
+            start_key=request.POST.get("start_key") or None,
+        )
+    except InterviewError as exc:
+        messages.error(request, exc.message)
+        return redirect("interviews:dashboard")
+    if session.note:
+        messages.warning(request, session.note)
+    return redirect("interviews:interview", session_id=session.id)

@@ -1,0 +1,250 @@
+"""The bank's YAML format: parse files into plain records, and records back into YAML.
+
+Parsing checks shape and types and reports the file, question and field of every
+problem; it never touches the database (see ``services.bank_import``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from questionbank.models import Kind, Level, Status
+from questionbank.validation import question_problems
+
+QUESTION_KEYS = {
+    "slug", "title", "level", "kind", "status", "suggested_minutes", "tags", "prompt",
+    "model_answer", "criteria", "choices",
+}  # fmt: skip
+CRITERION_KEYS = {"label", "weight", "required", "keywords"}
+CHOICE_KEYS = {"text", "correct", "explanation"}
+
+
+class BankFormatError(Exception):
+    """One or more problems in bank files; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class TopicRecord:
+    slug: str
+    name: str
+    description: str
+    questions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _where(path: Path, slug: str | None, index: int) -> str:
+    return f"{path.name}: question {slug or f'#{index}'}"
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def parse_text(text: str, *, path: Path) -> tuple[TopicRecord | None, list[str]]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        return None, [f"{path.name}: not valid YAML{where}: {getattr(exc, 'problem', exc)}"]
+    if not isinstance(data, dict) or not isinstance(data.get("topic"), dict):
+        return None, [f"{path.name}: expected a mapping with 'topic' and 'questions'"]
+    topic = data["topic"]
+    problems: list[str] = []
+    for key in ("slug", "name"):
+        if not _text(topic.get(key)).strip():
+            problems.append(f"{path.name}: topic.{key}: is required")
+    record = TopicRecord(
+        slug=_text(topic.get("slug")).strip(),
+        name=_text(topic.get("name")).strip(),
+        description=_text(topic.get("description")).strip(),
+    )
+    questions = data.get("questions") or []
+    if not isinstance(questions, list):
+        return None, [*problems, f"{path.name}: questions: must be a list"]
+    for index, raw in enumerate(questions, start=1):
+        parsed, errors = _parse_question(raw, where=_where(path, _slug_of(raw), index))
+        problems.extend(errors)
+        if parsed:
+            record.questions.append(parsed)
+    return record, problems
+
+
+def _slug_of(raw: Any) -> str | None:
+    return _text(raw.get("slug")).strip() or None if isinstance(raw, dict) else None
+
+
+def _choice_value(value: Any, allowed: type, where: str, problems: list[str]) -> Any:
+    if value not in allowed.values:
+        problems.append(f"{where}: must be one of {', '.join(allowed.values)} (got {value!r})")
+    return value
+
+
+def _parse_question(raw: Any, *, where: str) -> tuple[dict | None, list[str]]:
+    if not isinstance(raw, dict):
+        return None, [f"{where}: must be a mapping"]
+    problems: list[str] = []
+    unknown = set(raw) - QUESTION_KEYS
+    if unknown:
+        problems.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    for key in ("slug", "title", "prompt"):
+        if not _text(raw.get(key)).strip():
+            problems.append(f"{where}: {key}: is required")
+    kind = raw.get("kind", Kind.FREE_TEXT)
+    status = raw.get("status", Status.DRAFT)
+    question = {
+        "slug": _text(raw.get("slug")).strip(),
+        "title": _text(raw.get("title")).strip(),
+        "level": _choice_value(raw.get("level"), Level, f"{where}: level", problems),
+        "kind": _choice_value(kind, Kind, f"{where}: kind", problems),
+        "status": _choice_value(status, Status, f"{where}: status", problems),
+        "prompt": _text(raw.get("prompt")).strip() + "\n",
+        "model_answer": _text(raw.get("model_answer")).strip(),
+        "tags": [],
+        "criteria": [],
+        "choices": [],
+    }
+    if question["model_answer"]:
+        question["model_answer"] += "\n"
+    minutes = raw.get("suggested_minutes", 5)
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 120:
+        problems.append(f"{where}: suggested_minutes: must be a whole number from 1 to 120")
+    question["suggested_minutes"] = minutes
+    tags = raw.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+        problems.append(f"{where}: tags: must be a list of non-empty strings")
+    else:
+        question["tags"] = sorted({t.strip() for t in tags})
+    question["criteria"] = _parse_criteria(raw.get("criteria") or [], where, problems)
+    question["choices"] = _parse_choices(raw.get("choices") or [], where, problems)
+    if kind == Kind.FREE_TEXT and question["choices"]:
+        problems.append(f"{where}: choices: only multiple-choice questions have choices")
+    problems.extend(
+        f"{where}: {problem}"
+        for problem in question_problems(
+            kind=kind,
+            status=status,
+            model_answer=question["model_answer"],
+            criteria=question["criteria"],
+            choices=question["choices"],
+        )
+    )
+    return question, problems
+
+
+def _parse_criteria(raw: Any, where: str, problems: list[str]) -> list[dict]:
+    if not isinstance(raw, list):
+        problems.append(f"{where}: criteria: must be a list")
+        return []
+    criteria = []
+    for index, item in enumerate(raw, start=1):
+        at = f"{where}: criteria[{index}]"
+        if not isinstance(item, dict):
+            problems.append(f"{at}: must be a mapping")
+            continue
+        if set(item) - CRITERION_KEYS:
+            problems.append(
+                f"{at}: unknown field(s) {', '.join(sorted(set(item) - CRITERION_KEYS))}"
+            )
+        weight = item.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)):
+            problems.append(f"{at}.weight: must be a number (got {weight!r})")
+            weight = None
+        keywords = item.get("keywords") or []
+        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+            problems.append(f"{at}.keywords: must be a list of strings")
+            keywords = []
+        if not _text(item.get("label")).strip():
+            problems.append(f"{at}.label: is required")
+        criteria.append(
+            {
+                "label": _text(item.get("label")).strip(),
+                "weight": float(weight) if weight is not None else None,
+                "required": bool(item.get("required", False)),
+                "keywords": [k.strip() for k in keywords if k.strip()],
+            }
+        )
+    return criteria
+
+
+def _parse_choices(raw: Any, where: str, problems: list[str]) -> list[dict]:
+    if not isinstance(raw, list):
+        problems.append(f"{where}: choices: must be a list")
+        return []
+    choices = []
+    for index, item in enumerate(raw, start=1):
+        at = f"{where}: choices[{index}]"
+        if not isinstance(item, dict) or not _text(item.get("text")).strip():
+            problems.append(f"{at}: needs a 'text'")
+            continue
+        if set(item) - CHOICE_KEYS:
+            problems.append(f"{at}: unknown field(s) {', '.join(sorted(set(item) - CHOICE_KEYS))}")
+        choices.append(
+            {
+                "text": _text(item["text"]).strip(),
+                "is_correct": bool(item.get("correct", False)),
+                "explanation": _text(item.get("explanation")).strip(),
+            }
+        )
+    return choices
+
+
+def dump_topic(record: TopicRecord) -> str:
+    """Records -> YAML in the documented layout (block scalars for Markdown)."""
+    questions = []
+    for q in record.questions:
+        item: dict[str, Any] = {
+            "slug": q["slug"],
+            "title": q["title"],
+            "level": q["level"],
+            "kind": q["kind"],
+            "status": q["status"],
+            "suggested_minutes": q["suggested_minutes"],
+            "tags": q["tags"],
+            "prompt": q["prompt"],
+            "model_answer": q["model_answer"],
+        }
+        if q["criteria"]:
+            item["criteria"] = [
+                {
+                    "label": c["label"],
+                    "weight": _plain_number(c["weight"]),
+                    "required": c["required"],
+                    "keywords": c["keywords"],
+                }
+                for c in q["criteria"]
+            ]
+        if q["choices"]:
+            item["choices"] = [
+                {"text": c["text"], "correct": c["is_correct"], "explanation": c["explanation"]}
+                for c in q["choices"]
+            ]
+        questions.append(item)
+    data = {
+        "topic": {"slug": record.slug, "name": record.name, "description": record.description},
+        "questions": questions,
+    }
+    return yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=88)
+
+
+def _plain_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+class _BlockDumper(yaml.SafeDumper):
+    pass
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str_representer)

@@ -1,0 +1,195 @@
+/* Viva's small client: countdown from the server's deadline, autosave buffer, offline retry.
+   No inline script anywhere (strict CSP); htmx does the requests, this file adds resilience. */
+(function () {
+  "use strict";
+
+  function onReady(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  // Forms marked data-once submit once: a double click does not post twice.
+  function guardOnce() {
+    document.querySelectorAll("form[data-once]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.dataset.sent) { event.preventDefault(); return; }
+        form.dataset.sent = "1";
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      });
+    });
+  }
+
+  function localTimes(root) {
+    (root || document).querySelectorAll("time[datetime]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (!isNaN(d)) el.textContent = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    });
+  }
+
+  function interviewPage(root) {
+    var sessionId = root.dataset.session;
+    var position = root.dataset.position;
+    var resultsUrl = root.dataset.resultsUrl;
+    var form = document.getElementById("answer-form");
+    var textarea = document.getElementById("answer-text");
+    var status = document.getElementById("save-status");
+    var timer = document.getElementById("timer");
+    var announce = document.getElementById("timer-announce");
+    var wordCount = document.getElementById("word-count");
+    var key = "viva:" + sessionId + ":" + position;
+    var deadline = Number(root.dataset.deadline);
+    var offset = Number(root.dataset.serverNow) - Date.now();  // server clock minus ours
+    var counters = { pastes: 0, pasted_chars: 0, hidden: 0 };
+    var sentCounters = null;
+    var lastTick = Date.now();
+    var retryTimer = null;
+    var closed = false;
+    var announced = {};
+
+    function buffer() {
+      if (!textarea) return;
+      try { localStorage.setItem(key, JSON.stringify({ text: textarea.value, at: Date.now() })); } catch (e) { /* storage full or off */ }
+    }
+    function buffered() {
+      try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; }
+    }
+    function forget(text) {
+      var entry = buffered();
+      if (entry && entry.text === text) localStorage.removeItem(key);
+    }
+    function setStatus(text, kind) {
+      status.textContent = text;
+      status.className = "save-status" + (kind ? " " + kind : "");
+    }
+    function resend() {
+      if (closed || !textarea) return;
+      htmx.trigger(textarea, "viva:resend");
+    }
+    function scheduleRetry() {
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(resend, 5000);
+    }
+    function words(text) {
+      var n = text.trim() ? text.trim().split(/\s+/).length : 0;
+      return n + (n === 1 ? " word" : " words");
+    }
+
+    // Restore text typed while the server could not be reached (reload, crash, offline).
+    if (textarea) {
+      var entry = buffered();
+      if (entry && entry.text !== textarea.value) {
+        textarea.value = entry.text;
+        setStatus("Restored your unsaved text from this browser; saving…", "");
+        setTimeout(resend, 50);
+      }
+      textarea.addEventListener("input", function () {
+        buffer();
+        if (wordCount) wordCount.textContent = words(textarea.value);
+      });
+      textarea.addEventListener("paste", function (event) {
+        var text = (event.clipboardData && event.clipboardData.getData("text")) || "";
+        counters.pastes += 1;
+        counters.pasted_chars += text.length;
+      });
+    }
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") {
+        counters.hidden += 1;
+        if (textarea && buffered()) beacon();
+      }
+    });
+
+    // Every save carries the integrity counters and the seconds spent since the last one.
+    document.body.addEventListener("htmx:configRequest", function (event) {
+      if (!form || !form.contains(event.detail.elt)) return;
+      var now = Date.now();
+      sentCounters = {
+        seconds: Math.round((now - lastTick) / 1000),
+        pastes: counters.pastes, pasted_chars: counters.pasted_chars, hidden: counters.hidden
+      };
+      Object.keys(sentCounters).forEach(function (k) { event.detail.parameters[k] = sentCounters[k]; });
+      event.detail.elt.dataset.sentText = textarea ? textarea.value : "";
+    });
+
+    // Show refusals (deadline, too long, throttled) in the status line instead of dropping them.
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var code = event.detail.xhr.status;
+      if (code === 409 || code === 413 || code === 400) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
+
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      if (!form || !form.contains(event.detail.elt)) return;
+      var xhr = event.detail.xhr;
+      var code = xhr ? xhr.status : 0;
+      if (code >= 200 && code < 300) {
+        var serverDeadline = Number(xhr.getResponseHeader("X-Viva-Deadline"));
+        var serverNow = Number(xhr.getResponseHeader("X-Viva-Server-Now"));
+        if (serverDeadline) deadline = serverDeadline;
+        if (serverNow) offset = serverNow - Date.now();
+        if (sentCounters) {
+          lastTick += sentCounters.seconds * 1000;
+          counters.pastes -= sentCounters.pastes;
+          counters.pasted_chars -= sentCounters.pasted_chars;
+          counters.hidden -= sentCounters.hidden;
+          sentCounters = null;
+        }
+        status.className = "save-status";
+        localTimes(status);
+        if (textarea) forget(event.detail.elt.dataset.sentText);
+        return;
+      }
+      sentCounters = null;
+      if (code === 409) {
+        closed = true;
+        setTimeout(function () { window.location.assign(resultsUrl); }, 2500);
+        return;
+      }
+      if (code === 413 || code === 400) return;  // message already shown; text kept locally
+      setStatus("Offline — your answer is kept in this browser and will be sent when the connection returns.", "offline");
+      scheduleRetry();
+    });
+    window.addEventListener("online", resend);
+
+    // Leaving the page: send what is not yet saved, without waiting for an answer.
+    function beacon() {
+      if (!textarea || closed || !navigator.sendBeacon) return;
+      var data = new FormData();
+      data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+      data.append("text", textarea.value);
+      navigator.sendBeacon(form.action, data);
+    }
+    window.addEventListener("pagehide", function () { if (buffered()) beacon(); });
+
+    function pad(n) { return (n < 10 ? "0" : "") + n; }
+    function tick() {
+      var left = Math.max(0, Math.round((deadline - (Date.now() + offset)) / 1000));
+      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+      timer.textContent = (h ? h + ":" + pad(m) : m) + ":" + pad(s);
+      timer.classList.toggle("low", left <= 60);
+      [10, 5, 1].forEach(function (mins) {
+        if (left <= mins * 60 && left > mins * 60 - 2 && !announced[mins]) {
+          announced[mins] = true;
+          announce.textContent = mins + (mins === 1 ? " minute" : " minutes") + " left.";
+        }
+      });
+      if (left <= 0 && !closed) {
+        closed = true;
+        announce.textContent = "Time is up. Your answers are being submitted.";
+        if (textarea && buffered()) beacon();
+        setTimeout(function () { window.location.assign(resultsUrl); }, 1500);
+      }
+    }
+    tick();
+    setInterval(tick, 1000);
+  }
+
+  onReady(function () {
+    guardOnce();
+    localTimes(document);
+    var root = document.getElementById("interview");
+    if (root) interviewPage(root);
+  });
+})();

@@ -1,0 +1,94 @@
+"""No Docker engine runs here: check the compose file against the code instead."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import get_commands
+
+from config.celery import app as celery_app
+
+ROOT = Path(settings.BASE_DIR)
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def command_of(name: str) -> list[str]:
+    command = SERVICES[name]["command"]
+    return command if isinstance(command, list) else command.split()
+
+
+def test_production_shape_is_complete():
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(SERVICES)
+
+
+@pytest.mark.parametrize("name", ["postgres", "redis", "web", "worker"])
+def test_long_running_services_have_healthchecks(name):
+    assert SERVICES[name]["healthcheck"]["test"]
+
+
+@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+def test_app_services_wait_for_healthy_dependencies(name):
+    depends = SERVICES[name]["depends_on"]
+    assert depends["postgres"]["condition"] == "service_healthy"
+    assert depends["redis"]["condition"] == "service_healthy"
+    assert SERVICES[name]["restart"] == "unless-stopped"
+
+
+def test_web_runs_gunicorn_on_the_wsgi_application():
+    command = command_of("web")
+    assert command[0] == "gunicorn"
+    module, attribute = command[1].split(":")
+    assert hasattr(importlib.import_module(module), attribute)
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in settings.MIDDLEWARE
+
+
+@pytest.mark.parametrize("name", ["worker", "beat"])
+def test_celery_services_point_at_the_celery_app(name):
+    command = command_of(name)
+    assert command[:3] == ["celery", "-A", "config"]
+    assert command[3] == name
+    assert importlib.import_module("config").celery_app is celery_app
+
+
+def test_beat_schedule_names_registered_tasks():
+    for app_name in ("grading", "interviews"):
+        importlib.import_module(f"{app_name}.tasks")
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in celery_app.tasks, entry["task"]
+
+
+def test_migrate_service_runs_existing_commands():
+    script = " ".join(command_of("migrate"))
+    commands = get_commands()
+    for name in ("migrate", "import_questions"):
+        assert f"manage.py {name}" in script and name in commands
+
+
+def test_app_environment_uses_settings_that_exist():
+    env = COMPOSE["x-app"]["environment"]
+    assert (
+        env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+    )
+    assert env["REDIS_URL"].startswith("redis://redis:6379")
+    settings_source = (ROOT / "config" / "settings.py").read_text()
+    example = (ROOT / ".env.example").read_text()
+    for line in example.splitlines():
+        if line and not line.startswith("#"):
+            key = line.split("=", 1)[0]
+            if key != "POSTGRES_PASSWORD":
+                assert f'"{key}"' in settings_source, (
+                    f"{key} in .env.example is not read by settings"
+                )
+    for key in env:
+        assert f'"{key}"' in settings_source
+
+
+def test_dockerfile_installs_from_the_lock_file():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "uv sync --frozen --no-dev" in dockerfile
+    assert "collectstatic" in dockerfile

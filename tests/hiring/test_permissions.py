@@ -1,0 +1,270 @@
+"""Authorisation matrix: every hiring URL, for every kind of visitor.
+
+Non-members (a candidate, a member of another team, staff) get 404 for anything of
+team A; viewers read but get 403 on writes; reviewers write but do not manage members;
+owners do everything. Anonymous visitors are sent to log in, except on invitation links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, reverse
+
+from interviews import hiring_urls
+from interviews.models import Membership
+from interviews.selectors import INVITED_SESSIONS_KEY
+from tests.hiring.conftest import (
+    answer_all,
+    finish_and_grade,
+    make_invitation,
+    start_in_browser,
+)
+
+pytestmark = pytest.mark.django_db
+
+ANY_USER, READ, WRITE, MANAGE, PUBLIC = "any_user", "read", "write", "manage", "public"
+
+
+@dataclass
+class Call:
+    name: str
+    method: str
+    kwargs: dict
+    level: str
+    data: dict | None = None
+    htmx: bool = False
+
+    @property
+    def url(self) -> str:
+        return reverse(f"hiring:{self.name}", kwargs=self.kwargs)
+
+
+def _calls(world) -> list[Call]:
+    """One call per URL and method, on team A's objects; writes ordered last."""
+    s = world.interview_set
+    started, token_started = make_invitation(s, name="Ada Candidate")
+    session = start_in_browser(Client(), token_started)
+    answer_all(session, "Same state on repeat, safely retry with PUT.")
+    finish_and_grade(session)
+    answer = session.answers.order_by("position").first()
+    pending, _ = make_invitation(s, name="Pending Person")
+    pending2, _ = make_invitation(s, name="Second Pending")
+    _, fresh_token = make_invitation(s, name="Fresh")
+    _, landing_token = make_invitation(s, name="Landing")
+    item = s.items.order_by("position").first()
+    private = _private_question(world)
+    extra_membership = Membership.objects.get(team=world.team_a, user=world.extra)
+    slug = world.team_a.slug
+    question_data = {
+        "title": "Our outbox",
+        "prompt": "How do you publish events reliably?",
+        "level": "mid",
+        "topic": world.questions[0].topic.slug,
+        "model_answer": "Write the event in the same transaction, then relay it.",
+        "suggested_minutes": 5,
+        "c-TOTAL_FORMS": "3",
+        "c-INITIAL_FORMS": "0",
+        "c-0-label": "Same transaction",
+        "c-0-keywords": "same transaction",
+        "c-0-weight": "2",
+        "c-1-label": "Relay",
+        "c-1-keywords": "relay, poller",
+        "c-1-weight": "1",
+        "c-2-label": "Idempotent consumer",
+        "c-2-keywords": "idempotent",
+        "c-2-weight": "1",
+        "action": "save",
+    }
+    return [
+        Call("teams", "get", {}, ANY_USER),
+        Call("team", "get", {"slug": slug}, READ),
+        Call("queue", "get", {"slug": slug}, READ),
+        Call("builder", "get", {"set_id": s.id}, READ),
+        Call("bank", "get", {"set_id": s.id}, READ, htmx=True),
+        Call("invitations", "get", {"set_id": s.id}, READ),
+        Call("results", "get", {"set_id": s.id}, READ),
+        Call("results_csv", "get", {"set_id": s.id}, READ),
+        Call("results_json", "get", {"set_id": s.id}, READ),
+        Call("candidate", "get", {"invitation_id": started.id}, READ),
+        Call("blind_toggle", "post", {"set_id": s.id}, READ, {"blind": "on"}),
+        Call("invite", "get", {"token": landing_token}, PUBLIC),
+        Call("invite", "post", {"token": fresh_token}, PUBLIC),
+        Call("team_create", "post", {}, ANY_USER, {"name": "Brand new team"}),
+        Call("question_new", "get", {"set_id": s.id}, WRITE),
+        Call("question_edit", "get", {"question_id": private.id}, WRITE),
+        Call(
+            "set_create",
+            "post",
+            {"slug": slug},
+            WRITE,
+            {"title": "Another", "time_limit_minutes": 30, "instructions": ""},
+        ),
+        Call(
+            "set_settings",
+            "post",
+            {"set_id": s.id},
+            WRITE,
+            {"title": "Renamed", "time_limit_minutes": 40, "instructions": "Go."},
+        ),
+        Call("item_add", "post", {"set_id": s.id}, WRITE, {"question": world.spare_question.id}),
+        Call(
+            "item_move",
+            "post",
+            {"set_id": s.id, "item_id": item.id},
+            WRITE,
+            {"direction": "down"},
+        ),
+        Call("item_remove", "post", {"set_id": s.id, "item_id": item.id}, WRITE, {}),
+        Call("question_new", "post", {"set_id": s.id}, WRITE, question_data),
+        Call("question_edit", "post", {"question_id": private.id}, WRITE, question_data),
+        Call("invitations", "post", {"set_id": s.id}, WRITE, {"name": "New", "days": 7}),
+        Call("invitation_revoke", "post", {"invitation_id": pending.id}, WRITE, {}),
+        Call("invitation_extend", "post", {"invitation_id": pending2.id}, WRITE, {"days": 3}),
+        Call(
+            "answer_override",
+            "post",
+            {"invitation_id": started.id, "answer_id": answer.id},
+            WRITE,
+            {"score": 55, "comment": "Reads better than the keywords suggest."},
+        ),
+        Call("confirm", "post", {"invitation_id": started.id}, WRITE, {}),
+        Call(
+            "member_add",
+            "post",
+            {"slug": slug},
+            MANAGE,
+            {"identifier": "outsider", "role": "viewer"},
+        ),
+        Call(
+            "member_role",
+            "post",
+            {"slug": slug, "membership_id": extra_membership.id},
+            MANAGE,
+            {"role": "reviewer"},
+        ),
+        Call(
+            "member_remove",
+            "post",
+            {"slug": slug, "membership_id": extra_membership.id},
+            MANAGE,
+            {},
+        ),
+    ]
+
+
+def _private_question(world):
+    from interviews.hiring import services
+
+    return services.private_question_save(
+        team=world.team_a,
+        title="Team secret",
+        prompt="Explain our deploy pipeline.",
+        level="mid",
+        topic=world.questions[0].topic,
+        model_answer="Blue green with a canary.",
+        suggested_minutes=5,
+        criteria=[
+            {"label": "Blue green", "keywords": ["blue green"], "weight": 1, "required": False},
+            {"label": "Canary", "keywords": ["canary"], "weight": 1, "required": False},
+            {"label": "Rollback", "keywords": ["rollback"], "weight": 1, "required": False},
+        ],
+    )
+
+
+ACTORS = ["anonymous", "candidate", "member_b", "staff", "viewer", "reviewer", "owner"]
+ALLOWED = {200, 201, 302}
+
+
+def _expected(actor: str, level: str) -> set[int]:
+    if level == PUBLIC:
+        return ALLOWED
+    if actor == "anonymous":
+        return {302}  # to the login page (checked below)
+    if level == ANY_USER:
+        return ALLOWED
+    if actor in {"candidate", "member_b", "staff"}:
+        return {404}
+    if actor == "viewer":
+        return ALLOWED if level == READ else {403}
+    if actor == "reviewer":
+        return {403} if level == MANAGE else ALLOWED
+    return ALLOWED
+
+
+def _client_for(actor: str, world, django_user_model) -> Client:
+    client = Client()
+    if actor == "anonymous":
+        return client
+    if actor == "candidate":
+        # Someone who took team A's interview, signed in, with the session in their browser.
+        user = world.outsider
+        client.force_login(user)
+        _, token = make_invitation(world.interview_set, name="Signed-in candidate")
+        client.post(reverse("hiring:invite", args=[token]))
+        assert client.session[INVITED_SESSIONS_KEY]
+        return client
+    client.force_login(getattr(world, actor))
+    return client
+
+
+def test_matrix_covers_every_hiring_url(world):
+    names = {p.name for p in hiring_urls.urlpatterns if isinstance(p, URLPattern)}
+    covered = {call.name for call in _calls(world)}
+    assert names == covered
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_authorisation_matrix(actor, world, django_user_model):
+    client = _client_for(actor, world, django_user_model)
+    failures = []
+    for call in _calls(world):
+        headers = {"HX-Request": "true"} if call.htmx else {}
+        if call.method == "get":
+            response = client.get(call.url, headers=headers)
+        else:
+            response = client.post(call.url, call.data or {}, headers=headers)
+        expected = _expected(actor, call.level)
+        if response.status_code not in expected:
+            failures.append(
+                f"{call.method.upper()} {call.url} ({call.level}): {response.status_code}"
+            )
+        elif actor == "anonymous" and call.level != PUBLIC:
+            assert response["Location"].startswith(reverse("login")), call.url
+    assert not failures, f"{actor}:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("actor", ["candidate", "member_b", "staff"])
+def test_outsiders_never_see_team_data(actor, world, django_user_model):
+    """A 404 page, not the candidate's name or answers, whatever the URL."""
+    client = _client_for(actor, world, django_user_model)
+    invitation, token = make_invitation(world.interview_set, name="Grace Secretname")
+    start_in_browser(Client(), token)
+    for name, kwargs in [
+        ("candidate", {"invitation_id": invitation.id}),
+        ("results", {"set_id": world.interview_set.id}),
+        ("results_json", {"set_id": world.interview_set.id}),
+        ("invitations", {"set_id": world.interview_set.id}),
+    ]:
+        response = client.get(reverse(f"hiring:{name}", kwargs=kwargs))
+        assert response.status_code == 404
+        assert b"Secretname" not in response.content
+
+
+def test_team_b_sees_only_its_own_sets(world):
+    client = Client()
+    client.force_login(world.member_b)
+    assert client.get(reverse("hiring:builder", args=[world.other_set.id])).status_code == 200
+    assert client.get(reverse("hiring:builder", args=[world.interview_set.id])).status_code == 404
+    teams_page = client.get(reverse("hiring:teams")).content.decode()
+    assert "Team B" in teams_page and "Team A" not in teams_page
+
+
+def test_viewer_sees_no_write_controls(world):
+    client = Client()
+    client.force_login(world.viewer)
+    page = client.get(reverse("hiring:builder", args=[world.interview_set.id])).content.decode()
+    assert reverse("hiring:item_add", args=[world.interview_set.id]) not in page
+    assert reverse("hiring:set_settings", args=[world.interview_set.id]) not in page

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from questionbank.markdown import render_markdown
+
+
+def test_script_tags_are_removed():
+    html = render_markdown("Hello <script>alert(1)</script> world")
+    assert "<script" not in html
+    assert "alert(1)" not in html or "&lt;" in html
+
+
+def test_event_handler_attributes_are_removed():
+    html = render_markdown('<img src="x" onerror="alert(1)"> <a href="/" onclick="x()">a</a>')
+    assert "onerror" not in html
+    assert "onclick" not in html
+
+
+def test_javascript_links_are_removed():
+    html = render_markdown("[click](javascript:alert(1))")
+    assert "javascript:" not in html
+
+
+def test_fenced_code_blocks_render():
+    html = render_markdown("```python\nprint('hi')\n```")
+    assert "<pre>" in html and "<code" in html and "print(" in html
+
+
+def test_tables_render():
+    html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |")
+    assert "<table>" in html and "<td>1</td>" in html
