@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from itertools import compress
+from operator import not_
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -28,6 +30,7 @@ from grading.text import (
     root,
     tokenize,
     word_info,
+    word_set,
 )
 
 __all__ = ["GRADER_VERSION", "Criterion", "CriterionVerdict", "Result", "grade"]
@@ -41,6 +44,7 @@ NEG_WINDOW = 3  # a negation cue this many tokens before a match (same clause) n
 PARTIAL_MIN = 0.5  # a phrase's (rarity-weighted) share must exceed this for "partial"
 MIN_TOKEN_WEIGHT = 0.35  # weight of a function word kept inside a keyword
 PARTIAL_SCALE = 0.8  # a partial match earns this times the share of the phrase it matched
+ORDER_FACTOR = 0.75  # a phrase whose words appear out of order counts as this share
 FUZZY_MIN_LEN = 7  # keyword words at least this long tolerate a misspelling
 PROMPT_TOKEN_WEIGHT = 0.3  # weight of a prompt word inside a phrase that has other words
 PROMPT_ONLY_FACTOR = 0.5  # credit for a criterion that can only be said in prompt words
@@ -52,6 +56,8 @@ CONTRADICTION_MIN_SPECIFICITY = 1.0
 SATURATION = 0.8  # share of the rubric's weight that already earns 100
 CURVE = 1.0  # exponent of the saturating curve (below 1 lifts partial answers)
 REQUIRED_CAP = 50.0  # ceiling when a required criterion is missed or contradicted
+STUFFING_DENSITY = 0.3  # share of content words that are rubric keywords, for list checks
+SALAD_RATE = 0.2  # share of impossible function-word sequences that marks word salad
 STUFFING_FACTOR = 0.5  # a keyword-stuffed answer keeps at most this share of its score
 GRADER_ADDRESS_CAP = 5.0  # ceiling for an answer that talks to the grader
 
@@ -263,8 +269,8 @@ _GRADER_RE = re.compile(
     r"|reviewer|ai|assistant)\b"
     r"|\b(grader|examiner|evaluator|assessor|marker)\b.{0,30}\b(must|should|will|shall|need to|"
     r"has to|have to)\b"
-    r"|\byou (must|should|will|shall|need to|have to|are required to) (award|give|grade|mark|"
-    r"score|assign|rate|accept|pass)\b"
+    r"|\byou (must|should|will|shall|need to|have to|are required to) (award|give|grant|assign)"
+    r"( me| us| this( answer)?| it| the answer)? (a )?(full|maximum|max|perfect|top|100|high)\b"
     r"|\bsystem prompt\b|\bprompt injection\b"
     r"|\b(this|my) (answer|response|submission) (deserves|is worth|should (get|receive|be given))"
     r"|\b(score|grade|mark|rate) (this|my) (answer|response|submission) (as|with|at)\b"
@@ -276,47 +282,40 @@ _DONT_KNOW_RE = re.compile(
     r"|^(sorry )?(i )?(dont|do not) know( sorry)?$"
 )
 
-_DETERMINERS = frozenset(["a", "an", "the", "every", "my", "your", "our", "their", "its"])
-_STRICT_PREPS = frozenset(["of", "from", "with", "into", "onto", "between", "among"])
-_BE = frozenset(["is", "are", "was", "were", "am"])
-_AUX = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "am",
-        "be",
-        "been",
-        "being",
-        "has",
-        "have",
-        "had",
-        "will",
-        "would",
-        "can",
-        "could",
-        "should",
-        "may",
-        "might",
-        "must",
-        "do",
-        "does",
-        "did",
-        "shall",
-    ]
+# Function-word classes for spotting word salad: sequences like "the of", "with is",
+# "they the" or a clause ending in "the"/"of"/"and" do not occur in sentences.
+_DET = word_set("a an the every these those my your our their his")
+_PREP = word_set(
+    "of in on at by for with from into onto to about through between within during under "
+    "over upon throughout without against toward towards"
 )
-_CONJ = frozenset(
-    ["and", "or", "but", "nor", "so", "because", "although", "though", "whereas", "if"]
+_STRICT_PREP = word_set("of from with into onto between at by for")
+_AUX = word_set(
+    "is are was were am be been being has have had do does did will would can could shall "
+    "should may might must cannot isnt arent wasnt werent dont doesnt didnt wont wouldnt cant "
+    "couldnt shouldnt"
 )
-_PRONOUNS = frozenset(
-    ["i", "me", "we", "us", "you", "he", "him", "she", "her", "it", "they", "them"]
+_CONJ = word_set("and or but nor so because although though whereas if while until since than")
+_FINAL_CONJ = word_set("and or but nor because although whereas if")
+_SUBJ = word_set("i we they he she")
+_AUX_CHAIN = word_set("be been being have has had do")
+_MODAL = word_set("can could should must will would shall may might")
+_NEG_SHORT = word_set("not no never")
+_CODE_WORDS = word_set("do while if for")  # "a while loop", "the do block"
+_CODE_CHARS = frozenset("[(=*+-<>/.;")
+
+
+_GRADER_CUES = word_set(
+    "ignore disregard forget override bypass marks mark score scores credit grade grading "
+    "points percent rating rate grader examiner evaluator assessor marker reviewer ai assistant "
+    "llm prompt deserves worth model award full maximum max perfect top 100 hundred rubric "
+    "instructions get receive given"
 )
 
 
 def _grader_sentences(tokens: Tokens) -> set[int]:
     """Sentences that talk to the grader instead of answering."""
-    if not tokens.words:
+    if _GRADER_CUES.isdisjoint(tokens.words):
         return set()
     bad: set[int] = set()
     start = 0
@@ -330,45 +329,75 @@ def _grader_sentences(tokens: Tokens) -> set[int]:
     return bad
 
 
-def _anomalies(tokens: Tokens, keep: list[int]) -> int:
-    """Function-word sequences that never occur in a sentence ("the of", "of is", "the.")."""
-    count = 0
+def _anomalies(tokens: Tokens, keep: Sequence[int]) -> tuple[int, int]:
+    """(function-word sequences that never occur in a sentence, function words checked)."""
     words = tokens.words
     clause = tokens.clause
-    for k, i in enumerate(keep):
+    text = tokens.text
+    starts = tokens.starts
+    stop = tokens.stop
+    bad = 0
+    checked = 0
+    nk = len(keep)
+    for k in range(nk):
+        i = keep[k]
         w = words[i]
-        if w in _DETERMINERS:
-            j = keep[k + 1] if k + 1 < len(keep) else None
-            if j is None or clause[j] != clause[i]:
-                count += 1
-                continue
-            nxt = words[j]
-            if (
-                nxt in _DETERMINERS
-                or nxt in _STRICT_PREPS
-                or nxt in _AUX
-                or nxt in _CONJ
-                or nxt in _PRONOUNS
+        end = tokens.ends[i]
+        if end < len(text) and text[end] in _CODE_CHARS:
+            continue  # "a[i]", "a = 1": an identifier, not an article
+        j = keep[k + 1] if k + 1 < nk else -1
+        nxt = words[j] if j >= 0 and clause[j] == clause[i] else None
+        # a capitalised function word inside a sentence ("... the server The ...")
+        if (
+            stop[i]
+            and len(w) >= 2
+            and k > 0
+            and clause[keep[k - 1]] == clause[i]
+            and text[starts[i]].isupper()
+            and not text[starts[keep[k - 1]]].isupper()
+        ):
+            bad += 1
+        if w in _DET:
+            checked += 1
+            if nxt is None or (
+                nxt not in _CODE_WORDS
+                and (
+                    nxt in _DET
+                    or nxt in _PREP
+                    or nxt in _AUX
+                    or nxt in _CONJ
+                    or nxt in _SUBJ
+                    or nxt in _NEG_SHORT
+                    or nxt == "it"
+                )
             ):
-                count += 1
-        elif w in _STRICT_PREPS:
-            j = keep[k + 1] if k + 1 < len(keep) else None
-            if j is None or clause[j] != clause[i]:
-                count += 1
-                continue
-            nxt = words[j]
-            if nxt in _AUX or nxt in _CONJ or nxt in _STRICT_PREPS:
-                count += 1
-        elif w in _BE:
-            j = keep[k + 1] if k + 1 < len(keep) else None
-            if (
-                j is not None
-                and clause[j] == clause[i]
-                and words[j] in _AUX
-                and words[j] != "being"
+                bad += 1
+        elif w in _PREP:
+            checked += 1
+            if nxt is None:
+                bad += w in _STRICT_PREP
+            elif (
+                nxt in _AUX
+                or (nxt in _CONJ and nxt not in _CODE_WORDS)
+                or nxt in _SUBJ
+                or (w in _STRICT_PREP and nxt in _PREP)
             ):
-                count += 1
-    return count
+                bad += 1
+        elif w in _SUBJ:
+            checked += 1
+            if nxt is not None and (nxt in _DET or nxt in _STRICT_PREP or nxt in _SUBJ):
+                bad += 1
+        elif w in _CONJ:
+            checked += 1
+            if nxt is None and w in _FINAL_CONJ:
+                bad += 1
+        elif w in _AUX:
+            checked += 1
+            if w in _MODAL and (nxt is None or nxt in _DET or nxt in _STRICT_PREP or nxt in _CONJ):
+                bad += 1
+            elif nxt in _AUX and nxt not in _AUX_CHAIN:
+                bad += 1  # "is is", "can does"
+    return bad, checked
 
 
 # --------------------------------------------------------------------------- matching
@@ -388,9 +417,8 @@ def _negated(tokens: Tokens, cues: list[int], first: int, last: int) -> bool:
     for c in cues:
         if c >= last:
             break
-        if first - NEG_WINDOW <= c < first or first < c < last:
-            if tokens.clause[c] == clause:
-                return True
+        if (first - NEG_WINDOW <= c < first or first < c < last) and tokens.clause[c] == clause:
+            return True
     return False
 
 
@@ -402,69 +430,88 @@ def _match_alt(
     prompt_stems: frozenset[str],
     fuzzy_pos: set[int],
 ) -> _Match | None:
-    """Best occurrence of one keyword alternative in the answer, or None."""
+    """Best occurrence of one keyword alternative in the answer, or None.
+
+    Single words: the first occurrence with the right polarity. Phrases: the window (same
+    sentence, at most MAX_GAP extra content words per gap) holding the largest
+    rarity-weighted share of the phrase's words, preferring the right polarity, then
+    evidence beyond the prompt's words, then the tightest window.
+    """
     stems = alt.stems
     n = len(stems)
     if n == 1:
         pos = index.get(stems[0])
         if not pos:
             return None
+        if not cues:
+            p = pos[0]
+            return _Match(1.0, (p,), False, alt.all_prompt, p in fuzzy_pos)
         best = None
         for p in pos:
             neg = _negated(tokens, cues, p, p)
-            ok = neg if alt.negated else not neg
-            if ok:
+            if neg == alt.negated:
                 return _Match(1.0, (p,), neg, alt.all_prompt, p in fuzzy_pos)
             if best is None:
                 best = _Match(1.0, (p,), neg, alt.all_prompt, p in fuzzy_pos)
         return best
+    weights = alt.weights
     events: list[tuple[int, int]] = []
+    present = 0.0
     for j, st in enumerate(stems):
-        for p in index.get(st, ()):
-            events.append((p, j))
+        occ = index.get(st)
+        if occ:
+            present += weights[j]
+            events.extend((p, j) for p in occ)
     if not events:
         return None
-    events.sort()
-    weights = alt.weights
     total = alt.total
+    if present / total <= PARTIAL_MIN and not alt.all_prompt:
+        return None  # no window can earn credit
+    events.sort()
     sentence = tokens.sentence
     cidx = tokens.cidx
     stop = tokens.stop
     max_raw = 3 * n + 4
-    best_key = None
+    best_key: tuple | None = None
     best: _Match | None = None
     ne = len(events)
     for a in range(ne):
         first = events[a][0]
+        s_first = sentence[first]
         seen: dict[int, int] = {}
+        w = 0.0
+        matched_content = 0
         for b in range(a, ne):
             p, j = events[b]
-            if sentence[p] != sentence[first] or p - first + 1 > max_raw:
+            if sentence[p] != s_first or p - first >= max_raw:
                 break
             if j in seen:
                 continue
             seen[j] = p
+            w += weights[j]
+            if not stop[p]:
+                matched_content += 1
             k = len(seen)
-            contents = cidx[p] - cidx[first] + (0 if stop[p] else 1)
-            matched_content = sum(1 for q in seen.values() if not stop[q])
-            if contents - matched_content > MAX_GAP * (k - 1):
+            if k > 1:
+                contents = cidx[p] - cidx[first] + (not stop[p])
+                if contents - matched_content > MAX_GAP * (k - 1):
+                    continue
+            share = w / total
+            if ORDER_FACTOR < 1.0 and list(seen) != sorted(seen):
+                share *= ORDER_FACTOR  # words out of the keyword's order
+            if best_key is not None and share < best_key[1] and best_key[0]:
                 continue
-            w = sum(weights[jj] for jj in seen)
-            share = w / total if total else 0.0
-            neg = _negated(tokens, cues, first, p)
-            ok = neg if alt.negated else not neg
-            positions = tuple(sorted(seen.values()))
+            neg = _negated(tokens, cues, first, p) if cues else False
             prompt_only = all(stems[jj] in prompt_stems for jj in seen)
-            key = (ok and not prompt_only, round(share, 6), -(p - first))
+            key = (neg == alt.negated and not prompt_only, share, first - p)
             if best_key is None or key > best_key:
                 best_key = key
+                positions = tuple(sorted(seen.values()))
                 best = _Match(
-                    share,
-                    positions,
-                    neg,
-                    prompt_only,
-                    any(q in fuzzy_pos for q in positions),
+                    share, positions, neg, prompt_only, any(q in fuzzy_pos for q in positions)
                 )
+                if key[0] and share >= 1.0 and p - first == k - 1:
+                    return best  # the words in order and adjacent: cannot do better
     return best
 
 
@@ -518,48 +565,71 @@ def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
         if n == 0:
             flags.append("empty")
         return missed_all(0.0, 0.0)
-    if n == 0 or _DONT_KNOW_RE.match(" ".join(tokens.words)):
+    if n == 0 or (n <= 8 and _DONT_KNOW_RE.match(" ".join(tokens.words))):
         flags.append("empty")
         return missed_all(0.0, 1.0)
 
     # (2) sentences addressed to the grader are not evidence
     bad_sentences = _grader_sentences(tokens)
-    if bad_sentences:
-        flags.append("addressed_to_grader")
-    sentence = tokens.sentence
-    keep = [i for i in range(n) if sentence[i] not in bad_sentences] if bad_sentences else None
-    kept = keep if keep is not None else range(n)
-
-    # (3) index the answer's stems that the rubric cares about
-    vocab = rub.vocab
-    index: dict[str, list[int]] = {}
-    fuzzy_pos: set[int] = set()
     stems = tokens.stems
     words = tokens.words
     stop = tokens.stop
-    n_content = 0
-    n_prompt_content = 0
-    evidence_tokens = 0
+    if bad_sentences:
+        flags.append("addressed_to_grader")
+        sentence = tokens.sentence
+        kept: Sequence[int] = [i for i in range(n) if sentence[i] not in bad_sentences]
+        kept_stems = [stems[i] for i in kept]
+        kept_words = [words[i] for i in kept]
+        kept_stop = [stop[i] for i in kept]
+    else:
+        kept = range(n)
+        kept_stems, kept_words, kept_stop = stems, words, stop
+
+    # (3) index the answer's words that the rubric cares about (mostly in C)
+    vocab = rub.vocab
     prompt_stems = rub.prompt_stems
-    content_stems: list[str] = []
-    for i in kept:
-        st = stems[i]
-        if not stop[i]:
-            n_content += 1
-            content_stems.append(st)
-            if st in prompt_stems:
-                n_prompt_content += 1
-        if st in vocab:
-            index.setdefault(st, []).append(i)
-            if not stop[i] and st not in prompt_stems:
-                evidence_tokens += 1
-        elif not stop[i] and len(words[i]) >= 4:
-            for fz in _near_miss(rub, words[i]):
-                index.setdefault(fz, []).append(i)
-                fuzzy_pos.add(i)
-                if fz not in prompt_stems:
-                    evidence_tokens += 1
-    cues = [i for i in kept if words[i] in NEGATIONS and is_negation_at(tokens, i)]
+    is_content = list(map(not_, kept_stop))
+    content_stems = list(compress(kept_stems, is_content))
+    n_content = len(content_stems)
+    n_prompt_content = sum(map(prompt_stems.__contains__, content_stems))
+    index: dict[str, list[int]] = {}
+    for i in compress(kept, map(vocab.__contains__, kept_stems)):
+        index.setdefault(stems[i], []).append(i)
+    evidence_tokens = sum(
+        1 for st in content_stems if st in vocab and st not in prompt_stems
+    )
+    # words the rubric does not know: misspellings, abbreviations, derived forms
+    unknown = {
+        w
+        for w, st, c in zip(kept_words, kept_stems, is_content)
+        if c and st not in vocab and len(w) >= 4
+    }
+    fuzzy_pos: set[int] = set()
+    if unknown:
+        cache_get = rub.fuzzy_cache.get
+        near: dict[str, tuple[str, ...]] = {}
+        for w in unknown:
+            found = cache_get(w)
+            if found is None:
+                found = _near_miss(rub, w)
+            if found:
+                near[w] = found
+        if near:
+            for i in kept:
+                found = near.get(words[i])
+                if found:
+                    fuzzy_pos.add(i)
+                    for fz in found:
+                        index.setdefault(fz, []).append(i)
+                        if fz not in prompt_stems:
+                            evidence_tokens += 1
+            for occ in index.values():
+                occ.sort()
+    cues = [
+        i
+        for i in compress(kept, map(NEGATIONS.__contains__, kept_words))
+        if is_negation_at(tokens, i)
+    ]
 
     # prompt copy: the answer is (almost) only the prompt's words
     prompt_copy = (
@@ -694,8 +764,12 @@ def _is_stuffing(tokens: Tokens, kept: Sequence[int], n_content: int, evidence: 
     n = len(kept)
     n_stop = n - n_content
     stop_ratio = n_stop / n if n else 0.0
-    density = evidence / n_content
-    if density < 0.3:
+    # (c) shuffled words: function words in orders that sentences never have
+    if n >= 8:
+        bad, checked = _anomalies(tokens, kept)
+        if checked >= 3 and bad >= 2 and bad >= SALAD_RATE * checked:
+            return True
+    if evidence < STUFFING_DENSITY * n_content:
         return False
     # (a) bare run of terms: real sentences are ~40% function words
     if stop_ratio < 0.12:
@@ -711,11 +785,6 @@ def _is_stuffing(tokens: Tokens, kept: Sequence[int], n_content: int, evidence: 
             if len(toks) <= 3 and not any(tokens.stop[i] for i in toks)
         )
         if short >= 0.75 * len(clauses):
-            return True
-    # (c) shuffled words: function words in impossible orders
-    if n >= 8 and n_stop >= 3:
-        anomalies = _anomalies(tokens, list(kept))
-        if anomalies >= 2 and anomalies >= 0.2 * n_stop:
             return True
     return False
 

@@ -93,7 +93,7 @@ class CriterionForm(forms.Form):
         max_value=100,
         initial=1.0,
         required=False,
-        widget=forms.NumberInput(attrs={"aria-label": "Weight", "step": "0.1"}),
+        widget=forms.NumberInput(attrs={"aria-label": "Weight", "step": "any"}),
     )
     required = forms.BooleanField(
         required=False, widget=forms.CheckboxInput(attrs={"aria-label": "Required"})

@@ -197,7 +197,7 @@ def set_invitations(*, interview_set: InterviewSet, status: str = "") -> list[In
 
 def blind_code(invitation: Invitation) -> str:
     """A stable pseudonym that says nothing about the candidate or invitation order."""
-    digest = salted_hmac("viva.hiring.blind", str(invitation.id)).hexdigest()
+    digest = salted_hmac("viva.hiring.blind", str(invitation.id), algorithm="sha256").hexdigest()
     return digest[:6].upper()
 
 
@@ -205,14 +205,17 @@ def candidate_name(invitation: Invitation) -> str:
     return invitation.name or invitation.email or f"Candidate {blind_code(invitation)}"
 
 
-def invitations_scored_by(*, reviewer, interview_set: InterviewSet) -> set[int]:
-    """Candidates this reviewer has scored (overridden or confirmed any answer)."""
+def invitations_scored_by(*, reviewer, set_ids: list[int]) -> set[int]:
+    """Candidates this reviewer has scored (overridden or confirmed any answer): one query."""
+    if not set_ids:
+        return set()
     return set(
         Grade.objects.filter(
             kind=GraderKind.HUMAN,
             reviewer_id=reviewer.id,
-            answer__session__invitation__interview_set_id=interview_set.id,
+            answer__session__invitation__interview_set_id__in=set_ids,
         )
+        .order_by()
         .values_list("answer__session__invitation_id", flat=True)
         .distinct()
     )
@@ -290,7 +293,7 @@ def set_ranking(
         queryset = queryset.filter(_status_q(status))
     invitations = list(queryset.order_by("created_at", "id"))
     revealed = (
-        invitations_scored_by(reviewer=blind_for, interview_set=interview_set)
+        invitations_scored_by(reviewer=blind_for, set_ids=[interview_set.id])
         if blind_for is not None
         else None
     )

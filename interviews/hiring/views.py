@@ -169,22 +169,27 @@ def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
     access = selectors.team_for_member(user=request.user, slug=slug)
     answers = list(selectors.review_queue(team=access.team))
     blind_sets = set(request.session.get(BLIND_SETS_KEY, []))
-    scored: dict[int, set[int]] = {}
+    revealed = selectors.invitations_scored_by(
+        reviewer=request.user,
+        set_ids=sorted({a.session.invitation.interview_set_id for a in answers} & blind_sets),
+    )
     rows = []
     for answer in answers:
         invitation = answer.session.invitation
-        name = selectors.candidate_name(invitation)
-        if invitation.interview_set_id in blind_sets:
-            revealed = scored.setdefault(
-                invitation.interview_set_id,
-                selectors.invitations_scored_by(
-                    reviewer=request.user, interview_set=invitation.interview_set
-                ),
-            )
-            if invitation.id not in revealed:
-                name = f"Candidate {selectors.blind_code(invitation)}"
-        grades = list(answer.grades.all())
-        rows.append({"answer": answer, "invitation": invitation, "name": name, "grades": grades})
+        blinded = invitation.interview_set_id in blind_sets and invitation.id not in revealed
+        name = (
+            f"Candidate {selectors.blind_code(invitation)}"
+            if blinded
+            else selectors.candidate_name(invitation)
+        )
+        rows.append(
+            {
+                "answer": answer,
+                "invitation": invitation,
+                "name": name,
+                "grades": list(answer.grades.all()),
+            }
+        )
     return render(
         request, "hiring/queue.html", {"team": access.team, "access": access, "rows": rows}
     )
@@ -646,7 +651,7 @@ def _candidate_context(request, invitation, access) -> dict:
     review = selectors.candidate_review(invitation=invitation)
     blinded = _is_blind(request, invitation.interview_set_id) and invitation.id not in (
         selectors.invitations_scored_by(
-            reviewer=request.user, interview_set=invitation.interview_set
+            reviewer=request.user, set_ids=[invitation.interview_set_id]
         )
     )
     return {

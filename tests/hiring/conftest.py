@@ -24,6 +24,12 @@ MEDIUM = "Repeating it leaves the same state on the server, for example PUT."
 POOR = "It is about HTTP verbs and speed."
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """PBKDF2 at full strength costs ~0.5 s per user; these tests make many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, **kwargs):
     return UserFactory(username=username, **kwargs)
 

@@ -1,0 +1,283 @@
+"""The interview-set builder: bank search, add/remove/reorder, team questions, versions."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from interviews.hiring import services
+from interviews.hiring.selectors import BankFilter, bank_search
+from interviews.hiring.services import HiringError
+from interviews.models import InterviewSetVersion
+from questionbank.models import Question
+from tests.factories import QuestionFactory
+from tests.hiring.conftest import make_bank_question, make_invitation, start_in_browser
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HX-Request": "true"}
+
+
+def _titles(questions) -> set[str]:
+    return {q.title for q in questions}
+
+
+def _criteria_post(rows: list[tuple[str, str, str]]) -> dict:
+    data = {"c-TOTAL_FORMS": str(len(rows)), "c-INITIAL_FORMS": "0"}
+    for i, (label, keywords, weight) in enumerate(rows):
+        data |= {f"c-{i}-label": label, f"c-{i}-keywords": keywords, f"c-{i}-weight": weight}
+    return data
+
+
+def _private(world, team=None, title="Team secret"):
+    return services.private_question_save(
+        team=team or world.team_a,
+        title=title,
+        prompt="Explain our deploy pipeline.",
+        level="mid",
+        topic=world.questions[0].topic,
+        model_answer="Blue green with a canary and a quick rollback.",
+        suggested_minutes=5,
+        criteria=[
+            {"label": "Blue green", "keywords": ["blue green"], "weight": 1, "required": False},
+            {"label": "Canary", "keywords": ["canary"], "weight": 1, "required": False},
+            {"label": "Rollback", "keywords": ["rollback"], "weight": 1, "required": False},
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- search
+def test_search_filters_the_published_bank(world):
+    QuestionFactory(title="Draft about caching", status="draft")
+    QuestionFactory(title="Retired about caching", status="retired")
+    team = world.team_a
+    everything, total = bank_search(team=team, search=BankFilter())
+    assert total == 4 and "Draft about caching" not in _titles(everything)
+    assert _titles(bank_search(team=team, search=BankFilter(level="senior"))[0]) == {"Retries"}
+    assert _titles(bank_search(team=team, search=BankFilter(topic="caching"))[0]) == {
+        "Caching headers"
+    }
+    assert _titles(bank_search(team=team, search=BankFilter(kind="multiple_choice"))[0]) == {
+        "Status codes"
+    }
+    assert _titles(bank_search(team=team, search=BankFilter(q="retr"))[0]) == {"Retries"}
+
+
+def test_private_questions_are_visible_only_to_their_team(world):
+    _private(world, title="A's secret")
+    _private(world, team=world.team_b, title="B's secret")
+    a_titles = _titles(bank_search(team=world.team_a, search=BankFilter())[0])
+    assert "A's secret" in a_titles and "B's secret" not in a_titles
+    only_team = bank_search(team=world.team_a, search=BankFilter(source="team"))[0]
+    assert _titles(only_team) == {"A's secret"}
+
+
+def test_bank_search_htmx_partial(world, client):
+    client.force_login(world.viewer)
+    url = reverse("hiring:bank", args=[world.interview_set.id])
+    response = client.get(url, {"q": "Retries"}, headers=HX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="bank-results">')
+    assert "Retries" in body and "Idempotency" not in body
+    # Without htmx, the same search is the builder page with the filter applied.
+    response = client.get(url, {"q": "Retries"})
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/sets/{world.interview_set.id}/?q=Retries")
+
+
+# --------------------------------------------------------------------------- items
+def test_add_remove_reorder_with_htmx(world, client):
+    client.force_login(world.reviewer)
+    s = world.interview_set
+    response = client.post(
+        reverse("hiring:item_add", args=[s.id]), {"question": world.spare_question.id}, headers=HX
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="set-items">') and "Retries" in body
+    assert f'id="bank-action-{world.spare_question.id}" hx-swap-oob="true"' in body
+    order = list(s.items.order_by("position").values_list("question__title", flat=True))
+    assert order == ["Idempotency", "Caching headers", "Status codes", "Retries"]
+
+    last = s.items.get(question=world.spare_question)
+    client.post(reverse("hiring:item_move", args=[s.id, last.id]), {"direction": "up"}, headers=HX)
+    first = s.items.get(position=0)
+    client.post(reverse("hiring:item_move", args=[s.id, first.id]), {"direction": "up"})  # no-op
+    order = list(s.items.order_by("position").values_list("question__title", flat=True))
+    assert order == ["Idempotency", "Caching headers", "Retries", "Status codes"]
+
+    response = client.post(reverse("hiring:item_remove", args=[s.id, first.id]))
+    assert response.status_code == 302  # a plain form post goes back to the builder
+    positions = list(s.items.order_by("position").values_list("position", "question__title"))
+    assert positions == [(0, "Caching headers"), (1, "Retries"), (2, "Status codes")]
+
+
+def test_adding_twice_is_a_no_op(world):
+    s = world.interview_set
+    services.set_item_add(interview_set=s, question=world.questions[0])
+    assert s.items.count() == 3
+
+
+@pytest.mark.parametrize("kind", ["other_team", "draft"])
+def test_cannot_add_other_teams_or_unpublished_questions(world, client, kind):
+    question = (
+        _private(world, team=world.team_b, title="B's secret")
+        if kind == "other_team"
+        else QuestionFactory(status="draft")
+    )
+    with pytest.raises(HiringError):
+        services.set_item_add(interview_set=world.interview_set, question=question)
+    client.force_login(world.owner)
+    response = client.post(
+        reverse("hiring:item_add", args=[world.interview_set.id]),
+        {"question": question.id},
+        headers=HX,
+    )
+    assert response.status_code == 400
+    assert not world.interview_set.items.filter(question=question).exists()
+
+
+def test_settings_save_with_htmx_and_validate(world, client):
+    client.force_login(world.reviewer)
+    url = reverse("hiring:set_settings", args=[world.interview_set.id])
+    data = {"title": "Senior backend", "time_limit_minutes": 60, "instructions": "Think aloud."}
+    response = client.post(url, data, headers=HX)
+    assert response.status_code == 200 and b"Saved." in response.content
+    world.interview_set.refresh_from_db()
+    assert world.interview_set.time_limit_minutes == 60
+    response = client.post(url, {**data, "time_limit_minutes": 1}, headers=HX)
+    assert response.status_code == 400
+    world.interview_set.refresh_from_db()
+    assert world.interview_set.time_limit_minutes == 60
+
+
+# --------------------------------------------------------------------------- team questions
+def _question_post(world, **extra) -> dict:
+    return {
+        "title": "Outbox pattern",
+        "prompt": "How do you publish events reliably from a service?",
+        "level": "senior",
+        "topic": world.questions[0].topic.slug,
+        "model_answer": "Write the event to an outbox table in the same transaction, "
+        "then a relay publishes it and consumers stay idempotent.",
+        "suggested_minutes": 6,
+        "action": "save",
+        **_criteria_post(
+            [
+                ("Same transaction", "same transaction, atomically", "2"),
+                ("Relay", "relay, poller", "1"),
+                ("Idempotent consumers", "idempotent", "1"),
+            ]
+        ),
+        **extra,
+    }
+
+
+def test_team_question_is_created_and_added_to_the_set(world, client):
+    client.force_login(world.reviewer)
+    response = client.post(
+        reverse("hiring:question_new", args=[world.interview_set.id]), _question_post(world)
+    )
+    assert response.status_code == 302
+    question = Question.objects.get(title="Outbox pattern")
+    assert question.team == world.team_a and question.status == "published"
+    assert [c.keywords for c in question.criteria.all()] == [
+        ["same transaction", "atomically"],
+        ["relay", "poller"],
+        ["idempotent"],
+    ]
+    assert world.interview_set.items.filter(question=question).exists()
+    assert not question.set_items.exclude(interview_set__team=world.team_a).exists()
+
+
+def test_team_question_needs_a_rubric(world, client):
+    client.force_login(world.reviewer)
+    data = _question_post(world) | _criteria_post([("Only one", "one", "1")])
+    response = client.post(reverse("hiring:question_new", args=[world.interview_set.id]), data)
+    assert response.status_code == 400
+    assert b"at least 3 rubric" in response.content
+    assert not Question.objects.filter(title="Outbox pattern").exists()
+
+
+def test_suggest_rubric_prefills_the_criteria(world, client):
+    client.force_login(world.reviewer)
+    url = reverse("hiring:question_new", args=[world.interview_set.id])
+    data = _question_post(world) | {"action": "suggest"}
+    response = client.post(url, data, headers=HX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="criteria">')
+    assert "Suggested" in body and 'name="c-0-keywords"' in body
+    assert 'name="c-0-label" value="' in body and "outbox" in body.lower()
+    # Without JavaScript the whole form comes back, typed fields kept.
+    response = client.post(url, data)
+    assert response.status_code == 200 and b"Outbox pattern" in response.content
+    assert not Question.objects.filter(title="Outbox pattern").exists()
+
+
+def test_only_the_owning_team_edits_a_private_question(world, client):
+    question = _private(world)
+    client.force_login(world.member_b)
+    assert client.get(reverse("hiring:question_edit", args=[question.id])).status_code == 404
+    client.force_login(world.viewer)
+    assert client.get(reverse("hiring:question_edit", args=[question.id])).status_code == 403
+    client.force_login(world.reviewer)
+    page = client.get(reverse("hiring:question_edit", args=[question.id]))
+    assert page.status_code == 200 and b"blue green" in page.content
+
+
+# --------------------------------------------------------------------------- versions
+def test_versions_freeze_when_candidates_start(world):
+    s = world.interview_set
+    _, t1 = make_invitation(s)
+    _, t2 = make_invitation(s)
+    _, t3 = make_invitation(s)
+    _, t4 = make_invitation(s)
+    first = start_in_browser(Client(), t1)
+    second = start_in_browser(Client(), t2)
+    assert first.set_version == second.set_version  # unchanged set: same version
+    assert first.set_version.question_ids == [q.id for q in world.questions]
+
+    services.set_update(interview_set=s, title=s.title, time_limit_minutes=50, instructions="New")
+    third = start_in_browser(Client(), t3)
+    assert third.set_version.number == 2 and third.set_version.time_limit_minutes == 50
+    assert (third.deadline - third.started_at).total_seconds() == 50 * 60
+
+    # Editing a question in the set (its version bumps) also makes a new version.
+    question = world.questions[0]
+    question.prompt = "Reworded."
+    question.save()
+    fourth = start_in_browser(Client(), t4)
+    assert fourth.set_version.number == 3
+    assert fourth.answers.get(position=0).snapshot["prompt"] == "Reworded."
+    # Earlier candidates keep what they were asked.
+    assert first.answers.get(position=0).snapshot["prompt"] != "Reworded."
+    assert InterviewSetVersion.objects.filter(interview_set=s).count() == 3
+
+
+def test_reordering_changes_the_fingerprint(world):
+    s = world.interview_set
+    _, t1 = make_invitation(s)
+    _, t2 = make_invitation(s)
+    before = start_in_browser(Client(), t1).set_version
+    last = s.items.order_by("position").last()
+    services.set_item_move(interview_set=s, item_id=last.id, offset=-1)
+    after = start_in_browser(Client(), t2).set_version
+    assert after.number == before.number + 1
+    assert after.question_ids == [
+        world.questions[0].id,
+        world.questions[2].id,
+        world.questions[1].id,
+    ]
+
+
+def test_empty_set_cannot_be_started(world):
+    extra = make_bank_question("Extra")
+    s = world.interview_set
+    services.set_item_add(interview_set=s, question=extra)
+    _, token = make_invitation(s)
+    s.items.all().delete()
+    response = Client().post(reverse("hiring:invite", args=[token]))
+    assert response.status_code == 410 and b"not ready" in response.content

@@ -1,0 +1,262 @@
+"""Invitation links: single use, expiring, unguessable; every bad link gets a clear page."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from interviews.hiring import services
+from interviews.hiring.services import HiringError
+from interviews.models import Invitation, InvitationStatus, Session, SessionKind
+from interviews.selectors import INVITED_SESSIONS_KEY
+from tests.hiring.conftest import answer_all, expire, make_invitation, start_in_browser
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(token: str) -> str:
+    return reverse("hiring:invite", args=[token])
+
+
+def _assert_clear_page(response, status: int, *, leaks: tuple[str, ...] = ()) -> None:
+    assert response.status_code == status
+    body = response.content.decode()
+    assert "Traceback" not in body
+    assert '<main id="main"' in body  # our page, not a bare error
+    for secret in leaks:
+        assert secret not in body
+
+
+def test_only_the_hash_of_the_token_is_stored(world):
+    invitation, token = make_invitation(world.interview_set, name="Ada")
+    assert len(token) == 43
+    assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    stored = Invitation.objects.filter(id=invitation.id).values()[0]
+    assert token not in str(stored)
+
+
+def test_tokens_are_unique(world):
+    tokens = {make_invitation(world.interview_set)[1] for _ in range(20)}
+    assert len(tokens) == 20
+
+
+def test_landing_page_shows_the_set_and_a_start_button(world, client):
+    _, token = make_invitation(world.interview_set, name="Ada")
+    response = client.get(_url(token))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Backend screen" in body and "30 minutes" in body and "Answer in prose." in body
+    assert 'method="post"' in body and "Start the interview" in body
+    assert response["Cache-Control"].startswith("max-age=0")
+    # Looking is not starting.
+    assert Invitation.objects.get(token_hash=services.token_hash(token)).status == "pending"
+
+
+def test_start_creates_an_invited_session_and_opens_the_interview(world, client):
+    invitation, token = make_invitation(world.interview_set, name="Ada")
+    response = client.post(_url(token))
+    session = Session.objects.get(invitation=invitation)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("interviews:interview", args=[session.id])
+    assert client.session[INVITED_SESSIONS_KEY] == [session.id]
+    assert session.kind == SessionKind.INVITED and session.candidate is None
+    assert session.answers.count() == 3
+    assert session.set_version.number == 1
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.STARTED and invitation.used_at
+    # The interview page accepts this browser without an account.
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "abc",
+        "x" * 200,
+        "a" * 42 + "!",
+        "%00" + "a" * 40,
+        "a" * 43,  # well formed, but no such invitation
+    ],
+)
+def test_malformed_and_unknown_tokens_get_404(world, client, token):
+    _assert_clear_page(client.get(_url(token)), 404)
+    _assert_clear_page(client.post(_url(token)), 404)
+    assert not Session.objects.exists()
+
+
+def test_tampered_token_gets_404_and_never_the_real_invitation(world, client):
+    _, token = make_invitation(world.interview_set, name="Ada Lovelace")
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    _assert_clear_page(client.get(_url(tampered)), 404, leaks=("Ada Lovelace", "Backend screen"))
+    _assert_clear_page(client.post(_url(tampered)), 404)
+    assert not Session.objects.exists()
+
+
+def test_expired_token_gets_410(world, client):
+    invitation, token = make_invitation(world.interview_set, name="Ada")
+    expire(invitation)
+    _assert_clear_page(client.get(_url(token)), 410, leaks=("Ada",))
+    response = client.post(_url(token))
+    _assert_clear_page(response, 410)
+    assert b"expired" in response.content
+    assert not Session.objects.exists()
+
+
+def test_revoked_token_gets_410(world, client):
+    invitation, token = make_invitation(world.interview_set)
+    services.invitation_revoke(invitation=invitation)
+    _assert_clear_page(client.get(_url(token)), 410)
+    response = client.post(_url(token))
+    _assert_clear_page(response, 410)
+    assert b"withdrawn" in response.content
+    assert not Session.objects.exists()
+
+
+def test_reused_token_from_another_browser_gets_410_same_browser_resumes(world):
+    invitation, token = make_invitation(world.interview_set, name="Ada Lovelace")
+    first, second = Client(), Client()
+    session = start_in_browser(first, token)
+    answer_all(session, "My private answer text")
+
+    for response in (second.get(_url(token)), second.post(_url(token))):
+        _assert_clear_page(response, 410, leaks=("Ada Lovelace", "My private answer text"))
+    assert INVITED_SESSIONS_KEY not in second.session
+    interview = reverse("interviews:interview", args=[session.id])
+    assert second.get(interview).status_code == 404
+
+    # The browser that started it comes back to the same interview, by GET or POST.
+    assert first.get(_url(token))["Location"] == interview
+    assert first.post(_url(token))["Location"] == interview
+    assert Session.objects.filter(invitation=invitation).count() == 1
+
+
+def test_completed_invitation_cannot_be_restarted(world):
+    invitation, token = make_invitation(world.interview_set)
+    first = Client()
+    session = start_in_browser(first, token)
+    first.post(reverse("interviews:submit", args=[session.id]))
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.COMPLETED
+    _assert_clear_page(Client().post(_url(token)), 410)
+    assert first.get(_url(token)).status_code == 302  # back to its own results
+    assert Session.objects.count() == 1
+
+
+def test_signed_in_candidate_resumes_from_another_browser(world):
+    laptop, phone = Client(), Client()
+    laptop.force_login(world.outsider)
+    phone.force_login(world.outsider)
+    _, token = make_invitation(world.interview_set)
+    session = start_in_browser(laptop, token)
+    assert session.candidate == world.outsider
+    response = phone.get(_url(token))
+    assert response["Location"] == reverse("interviews:interview", args=[session.id])
+
+
+def test_expired_after_start_does_not_stop_the_interview(world):
+    invitation, token = make_invitation(world.interview_set)
+    browser = Client()
+    session = start_in_browser(browser, token)
+    expire(invitation)
+    # Started invitations are not "expired": the session's own deadline rules now.
+    assert browser.get(_url(token))["Location"] == reverse(
+        "interviews:interview", args=[session.id]
+    )
+
+
+def test_extend_reopens_an_expired_invitation(world, client):
+    invitation, token = make_invitation(world.interview_set)
+    expire(invitation)
+    services.invitation_extend(invitation=invitation, days=2)
+    invitation.refresh_from_db()
+    assert invitation.effective_status == InvitationStatus.PENDING
+    assert invitation.expires_at > timezone.now() + timedelta(days=1, hours=23)
+    assert client.get(_url(token)).status_code == 200
+
+
+def test_started_invitations_cannot_be_revoked_or_extended(world):
+    invitation, token = make_invitation(world.interview_set)
+    start_in_browser(Client(), token)
+    with pytest.raises(HiringError):
+        services.invitation_revoke(invitation=invitation)
+    with pytest.raises(HiringError):
+        services.invitation_extend(invitation=invitation, days=3)
+
+
+def test_revoke_and_extend_through_htmx(world, client):
+    client.force_login(world.reviewer)
+    invitation, _ = make_invitation(world.interview_set, name="Ada")
+    response = client.post(
+        reverse("hiring:invitation_extend", args=[invitation.id]),
+        {"days": 5},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert f'id="invitation-{invitation.id}"' in response.content.decode()
+    response = client.post(
+        reverse("hiring:invitation_revoke", args=[invitation.id]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200 and b"revoked" in response.content
+    response = client.post(
+        reverse("hiring:invitation_revoke", args=[invitation.id]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 400 and b"Only an unused invitation" in response.content
+
+
+def test_create_invitation_shows_the_link_once_and_emails_it(
+    world, client, django_capture_on_commit_callbacks
+):
+    client.force_login(world.reviewer)
+    url = reverse("hiring:invitations", args=[world.interview_set.id])
+    with_email = {"name": "Ada", "email": "ada@example.com", "days": 3}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, with_email)
+    assert response.status_code == 200
+    link = response.context["new_link"]
+    assert link.startswith("http://testserver/hiring/invite/")
+    assert link in response.content.decode()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["ada@example.com"] and link in mail.outbox[0].body
+    # The link is never shown again.
+    assert link not in client.get(url).content.decode()
+    assert Client().get(link).status_code == 200
+
+
+def test_invitation_without_questions_is_refused(world, client):
+    client.force_login(world.owner)
+    world.interview_set.items.all().delete()
+    response = client.post(
+        reverse("hiring:invitations", args=[world.interview_set.id]), {"days": 3}
+    )
+    assert response.status_code == 400
+    assert b"Add questions" in response.content
+    assert not Invitation.objects.exists()
+
+
+def test_two_starts_race_to_one_session(world):
+    """The row lock makes the second start see 'started' (here: sequentially)."""
+    _, token = make_invitation(world.interview_set)
+    services.invitation_start(token=token, known_session_ids=[])
+    with pytest.raises(services.InvitationUnavailable) as exc:
+        services.invitation_start(token=token, known_session_ids=[])
+    assert exc.value.status_code == 410 and exc.value.reason == "used"
+    assert Session.objects.count() == 1
+
+
+def test_landing_is_throttled(world, client):
+    _, token = make_invitation(world.interview_set)
+    statuses = [client.get(_url(token)).status_code for _ in range(61)]
+    assert statuses[:60] == [200] * 60
+    assert statuses[60] == 429
+
+
+def test_invitation_links_never_cached(world, client):
+    _, token = make_invitation(world.interview_set)
+    response = client.get(_url(token))
+    assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]

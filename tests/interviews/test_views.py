@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from grading.services import grade_answer
+from interviews import services
+from interviews.models import Answer, Session, SessionStatus
+from tests.interviews.conftest import HX
+
+pytestmark = pytest.mark.django_db
+
+
+def save_url(session, position=0):
+    return reverse("interviews:save", args=[session.id, position])
+
+
+def test_start_page_and_double_submit_create_one_session(bank, cand_client):
+    page = cand_client.get(reverse("interviews:start"))
+    assert page.status_code == 200 and b'name="start_key"' in page.content
+    data = {"level": "junior", "count": 3, "include_multiple_choice": "on", "start_key": "abc"}
+    first = cand_client.post(reverse("interviews:start"), data)
+    second = cand_client.post(reverse("interviews:start"), data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Session.objects.count() == 1
+
+
+def test_start_requires_login(client):
+    response = client.get(reverse("interviews:start"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_interview_page_shows_saved_text_and_server_deadline(session, cand_client):
+    services.answer_save_draft(session=session, position=1, text="my <b>draft</b>")
+    page = cand_client.get(reverse("interviews:interview", args=[session.id]) + "?q=1")
+    html = page.content.decode()
+    assert "my &lt;b&gt;draft&lt;/b&gt;" in html
+    assert f'data-deadline="{int(session.deadline.timestamp() * 1000)}"' in html
+    assert 'aria-live="polite"' in html and 'role="timer"' in html
+
+
+def test_autosave_over_htmx_returns_the_saved_partial_and_clock(session, cand_client):
+    response = cand_client.post(save_url(session), {"text": "PUT is safe to retry"}, headers=HX)
+    assert response.status_code == 200
+    assert response.content.decode().startswith("Saved <time")
+    assert int(response["X-Viva-Deadline"]) == int(session.deadline.timestamp() * 1000)
+    assert Answer.objects.get(session=session, position=0).saved_text == "PUT is safe to retry"
+
+
+def test_autosave_without_javascript_redirects_to_the_next_question(session, cand_client):
+    response = cand_client.post(save_url(session), {"text": "plain post", "go": "next"})
+    assert response.status_code == 302 and response["Location"].endswith("?q=1")
+
+
+def test_oversized_answer_is_refused_with_a_message_and_previous_kept(
+    session, cand_client, settings
+):
+    cand_client.post(save_url(session), {"text": "good draft"}, headers=HX)
+    big = "y" * (settings.ANSWER_MAX_CHARS + 10)
+    response = cand_client.post(save_url(session), {"text": big}, headers=HX)
+    assert response.status_code == 413
+    assert "limit is 20,000" in response.content.decode()
+    assert Answer.objects.get(session=session, position=0).saved_text == "good draft"
+
+
+def test_save_after_deadline_is_refused_clearly(session, cand_client):
+    Session.objects.filter(id=session.id).update(deadline=timezone.now() - timedelta(minutes=1))
+    response = cand_client.post(save_url(session), {"text": "late"}, headers=HX)
+    assert response.status_code == 409
+    assert "Time is up" in response.content.decode()
+
+
+def test_someone_elses_session_is_404(session, client, other_candidate):
+    client.force_login(other_candidate)
+    for url in [
+        reverse("interviews:interview", args=[session.id]),
+        reverse("interviews:results", args=[session.id]),
+    ]:
+        assert client.get(url).status_code == 404
+    assert client.post(save_url(session), {"text": "x"}).status_code == 404
+    assert client.post(reverse("interviews:submit", args=[session.id])).status_code == 404
+
+
+def test_anonymous_gets_404_for_a_session(session, client):
+    assert client.get(reverse("interviews:interview", args=[session.id])).status_code == 404
+
+
+def test_htmx_post_without_csrf_is_refused(session, candidate):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(candidate)
+    assert strict.post(save_url(session), {"text": "x"}, headers=HX).status_code == 403
+
+
+def test_submit_then_results_page_highlights_escaped_evidence(session, cand_client):
+    text = "<script>alert(1)</script> Repeating it leaves the same state, so you can safely retry."
+    cand_client.post(save_url(session), {"text": text}, headers=HX)
+    response = cand_client.post(reverse("interviews:submit", args=[session.id]), headers=HX)
+    assert response.status_code == 204 and response["HX-Redirect"].endswith("/results/")
+    pending = cand_client.get(reverse("interviews:results", args=[session.id])).content.decode()
+    assert 'hx-trigger="every 2s"' in pending
+    for answer in session.answers.all():
+        grade_answer(answer_id=answer.id)
+    done = cand_client.get(reverse("interviews:results", args=[session.id]), headers=HX)
+    html = done.content.decode()
+    assert "every 2s" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
+    assert '<mark class="evidence met"' in html
+    assert "Model answer" in html
+
+
+def test_opening_an_expired_session_finalises_it(session, cand_client):
+    Session.objects.filter(id=session.id).update(deadline=timezone.now() - timedelta(minutes=1))
+    response = cand_client.get(reverse("interviews:interview", args=[session.id]))
+    assert response.status_code == 302 and response["Location"].endswith("/results/")
+    session.refresh_from_db()
+    assert session.status == SessionStatus.TIMED_OUT
+
+
+def _finished_sessions(candidate, n):
+    sessions = []
+    for i in range(n):
+        s = services.session_start(
+            candidate=candidate, level="junior", topic_slugs=[], count=3,
+            include_multiple_choice=True, start_key=uuid.uuid4().hex,
+        )  # fmt: skip
+        for a in s.answers.all():
+            services.answer_save_draft(session=s, position=a.position, text="same state retry")
+        services.session_submit(session=s)
+        for a in s.answers.all():
+            grade_answer(answer_id=a.id)
+        sessions.append(s)
+    return sessions
+
+
+def count_queries(django_assert_num_queries, fn):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def test_dashboard_query_count_does_not_grow_with_sessions(bank, candidate, cand_client):
+    url = reverse("interviews:dashboard")
+    _finished_sessions(candidate, 1)
+    small = count_queries(None, lambda: cand_client.get(url))
+    _finished_sessions(candidate, 4)
+    large = count_queries(None, lambda: cand_client.get(url))
+    assert small == large
+    page = cand_client.get(url).content.decode()
+    assert "<svg" in page and "Practise my weakest topics" in page
+
+
+@pytest.mark.parametrize("count", [3, 8])
+def test_interview_autosave_and_results_run_fixed_queries(
+    bank, candidate, cand_client, django_assert_num_queries, count
+):
+    s = services.session_start(
+        candidate=candidate, level="junior", topic_slugs=[], count=count,
+        include_multiple_choice=True, start_key=f"q{count}",
+    )  # fmt: skip
+    with django_assert_num_queries(5):
+        cand_client.get(reverse("interviews:interview", args=[s.id]) + "?q=1")
+    with django_assert_num_queries(5):
+        cand_client.post(save_url(s, 1), {"text": "draft"}, headers=HX)
+    services.session_submit(session=s)
+    with django_assert_num_queries(6):
+        cand_client.get(reverse("interviews:results", args=[s.id]))
+
+
+def test_practise_weakest_starts_a_session_on_low_topics(bank, candidate, cand_client):
+    _finished_sessions(candidate, 1)
+    response = cand_client.post(reverse("interviews:weakest"))
+    assert response.status_code == 302 and "/practice/s/" in response["Location"]
