@@ -24,8 +24,9 @@ __all__ = ["SYNONYM_GROUPS", "suggest_rubric"]
 MAX_PHRASE = 3  # words per criterion phrase
 MAX_ALTERNATIVES = 6  # keyword alternatives per criterion
 MIN_CRITERIA = 3  # split phrases into words to reach this many, when possible
+WEIGHT_POWER = 1.0  # below 1 evens out the weights of long and short phrases
 REPEAT_BONUS = 0.3  # extra weight per repeat of a chunk in the model answer
-PROMPT_TERMS_WEIGHT = 0.5  # weight of the "uses the question's terms" criterion (x mean)
+PROMPT_TERMS_WEIGHT = 0.15  # weight of the "uses the question's terms" criterion (x mean)
 
 # Alternative phrasings, general English and general computing. Any member may stand for
 # any other member of its group. Matching is on stems, so list base forms.
@@ -324,7 +325,7 @@ def suggest_rubric(prompt: str, model_answer: str, *, max_criteria: int = 8) -> 
 
     for c in cands:
         base = sum(rarity(tokens.words[i]) for i in c["chunk"])
-        c["weight"] = base * (1.0 + REPEAT_BONUS * (c["tf"] - 1))
+        c["weight"] = base**WEIGHT_POWER * (1.0 + REPEAT_BONUS * (c["tf"] - 1))
     if len(cands) > max_criteria:
         keep = sorted(range(len(cands)), key=lambda k: (-cands[k]["weight"], k))[:max_criteria]
         cands = [cands[k] for k in sorted(keep)]

@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from itertools import compress
-from operator import not_
+from itertools import compress, repeat
+from operator import eq, not_
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -41,12 +41,12 @@ GRADER_VERSION = "keyword-1"
 # Phrase matching
 MAX_GAP = 2  # extra content words allowed between the words of a phrase, per gap
 NEG_WINDOW = 3  # a negation cue this many tokens before a match (same clause) negates it
-PARTIAL_MIN = 0.5  # a phrase's (rarity-weighted) share must exceed this for "partial"
+PARTIAL_MIN = 0.1  # a phrase's (rarity-weighted) share must exceed this for "partial"
 MIN_TOKEN_WEIGHT = 0.35  # weight of a function word kept inside a keyword
 PARTIAL_SCALE = 0.8  # a partial match earns this times the share of the phrase it matched
 ORDER_FACTOR = 0.75  # a phrase whose words appear out of order counts as this share
 FUZZY_MIN_LEN = 7  # keyword words at least this long tolerate a misspelling
-PROMPT_TOKEN_WEIGHT = 0.3  # weight of a prompt word inside a phrase that has other words
+PROMPT_TOKEN_WEIGHT = 0.6  # weight of a prompt word inside a phrase that has other words
 PROMPT_ONLY_FACTOR = 0.5  # credit for a criterion that can only be said in prompt words
 # Scoring
 CONTRADICTION_PENALTY = 0.25  # share of a contradicted criterion's weight taken away
@@ -54,7 +54,7 @@ CONTRADICTION_PENALTY = 0.25  # share of a contradicted criterion's weight taken
 # least this much rarity weight (one uncommon word, or a few common ones) contradicts.
 CONTRADICTION_MIN_SPECIFICITY = 1.0
 SATURATION = 0.8  # share of the rubric's weight that already earns 100
-CURVE = 1.0  # exponent of the saturating curve (below 1 lifts partial answers)
+CURVE = 0.4  # exponent of the saturating curve (below 1 lifts partial answers)
 REQUIRED_CAP = 50.0  # ceiling when a required criterion is missed or contradicted
 STUFFING_DENSITY = 0.3  # share of content words that are rubric keywords, for list checks
 SALAD_RATE = 0.2  # share of impossible function-word sequences that marks word salad
@@ -305,11 +305,13 @@ _CODE_WORDS = word_set("do while if for")  # "a while loop", "the do block"
 _CODE_CHARS = frozenset("[(=*+-<>/.;")
 
 
+# Every pattern above needs one of these words; most answers have none, so the regular
+# expression only runs on the few that do.
 _GRADER_CUES = word_set(
     "ignore disregard forget override bypass marks mark score scores credit grade grading "
-    "points percent rating rate grader examiner evaluator assessor marker reviewer ai assistant "
-    "llm prompt deserves worth model award full maximum max perfect top 100 hundred rubric "
-    "instructions get receive given"
+    "points percent grader examiner evaluator assessor marker reviewer ai assistant llm "
+    "language prompt deserves worth award grant assign maximum max perfect 100 hundred rubric "
+    "instructions answer response submission"
 )
 
 
@@ -329,74 +331,84 @@ def _grader_sentences(tokens: Tokens) -> set[int]:
     return bad
 
 
+def _word_classes() -> tuple[dict[str, str], dict[str, str], frozenset[tuple[str, str]]]:
+    """Classes of function words as the current word and as the next word, and the
+    (current, next) pairs that sentences never contain ("E" = end of clause)."""
+    cur: dict[str, str] = {}
+    for cls, words in (
+        ("A", _AUX),
+        ("Ac", _AUX_CHAIN),
+        ("M", _MODAL),
+        ("C", _CONJ),
+        ("Cf", _FINAL_CONJ),
+        ("S", _SUBJ),
+        ("P", _PREP),
+        ("Ps", _STRICT_PREP),
+        ("D", _DET),
+    ):
+        for w in words:
+            cur[w] = cls  # later, more specific classes win
+    nxt = dict(cur)
+    for w in _NEG_SHORT:
+        nxt[w] = "N"
+    nxt["it"] = "I"
+    for w in _CODE_WORDS:
+        nxt[w] = "K"  # "a while loop", "the do block"
+    aux = {"A", "Ac", "M"}
+    conj = {"C", "Cf"}
+    bad = {("D", x) for x in {"D", "Ps", "P", "S", "N", "I", "E"} | aux | conj}
+    bad |= {("Ps", x) for x in {"S", "Ps", "P", "E"} | aux | conj}
+    bad |= {("P", x) for x in {"S"} | aux | conj}
+    bad |= {("S", x) for x in ("D", "Ps", "S")}
+    bad |= {("Cf", "E")}
+    bad |= {("M", x) for x in ("E", "D", "Ps", "C", "Cf", "A", "M")}
+    bad |= {(x, y) for x in ("A", "Ac") for y in ("A", "M")}
+    return cur, nxt, frozenset(bad)
+
+
+_CUR_CLASS, _NEXT_CLASS, _BAD_PAIRS = _word_classes()
+
+
 def _anomalies(tokens: Tokens, keep: Sequence[int]) -> tuple[int, int]:
-    """(function-word sequences that never occur in a sentence, function words checked)."""
-    words = tokens.words
-    clause = tokens.clause
+    """(function-word sequences that never occur in a sentence, function words checked).
+
+    "the of", "with is", "they the", a clause ending in "the"/"of"/"and", "is is", or a
+    capitalised function word inside a clause ("... the server The ...").
+    """
+    if isinstance(keep, range):
+        words, clause, starts, ends = tokens.words, tokens.clause, tokens.starts, tokens.ends
+        stop = tokens.stop
+    else:
+        words = [tokens.words[i] for i in keep]
+        clause = [tokens.clause[i] for i in keep]
+        starts = [tokens.starts[i] for i in keep]
+        ends = [tokens.ends[i] for i in keep]
+        stop = [tokens.stop[i] for i in keep]
+    n = len(words)
+    if n < 2:
+        return 0, 0
     text = tokens.text
-    starts = tokens.starts
-    stop = tokens.stop
-    bad = 0
-    checked = 0
-    nk = len(keep)
-    for k in range(nk):
-        i = keep[k]
-        w = words[i]
-        end = tokens.ends[i]
-        if end < len(text) and text[end] in _CODE_CHARS:
-            continue  # "a[i]", "a = 1": an identifier, not an article
-        j = keep[k + 1] if k + 1 < nk else -1
-        nxt = words[j] if j >= 0 and clause[j] == clause[i] else None
-        # a capitalised function word inside a sentence ("... the server The ...")
+    cur = list(map(_CUR_CLASS.get, words))
+    nxt = [
+        c if same else "E"
+        for c, same in zip(
+            map(_NEXT_CLASS.get, words[1:], repeat("X")), map(eq, clause[1:], clause)
+        )
+    ]
+    nxt.append("E")
+    bad_pos = [i for i, pair in enumerate(zip(cur, nxt)) if pair in _BAD_PAIRS]
+    limit = len(text)
+    bad = sum(1 for i in bad_pos if not (ends[i] < limit and text[ends[i]] in _CODE_CHARS))
+    checked = n - cur.count(None)
+    # capitalised function words after a lower-case word in the same clause
+    for i in compress(range(1, n), stop[1:]):
         if (
-            stop[i]
-            and len(w) >= 2
-            and k > 0
-            and clause[keep[k - 1]] == clause[i]
+            clause[i] == clause[i - 1]
+            and len(words[i]) >= 2
             and text[starts[i]].isupper()
-            and not text[starts[keep[k - 1]]].isupper()
+            and not text[starts[i - 1]].isupper()
         ):
             bad += 1
-        if w in _DET:
-            checked += 1
-            if nxt is None or (
-                nxt not in _CODE_WORDS
-                and (
-                    nxt in _DET
-                    or nxt in _PREP
-                    or nxt in _AUX
-                    or nxt in _CONJ
-                    or nxt in _SUBJ
-                    or nxt in _NEG_SHORT
-                    or nxt == "it"
-                )
-            ):
-                bad += 1
-        elif w in _PREP:
-            checked += 1
-            if nxt is None:
-                bad += w in _STRICT_PREP
-            elif (
-                nxt in _AUX
-                or (nxt in _CONJ and nxt not in _CODE_WORDS)
-                or nxt in _SUBJ
-                or (w in _STRICT_PREP and nxt in _PREP)
-            ):
-                bad += 1
-        elif w in _SUBJ:
-            checked += 1
-            if nxt is not None and (nxt in _DET or nxt in _STRICT_PREP or nxt in _SUBJ):
-                bad += 1
-        elif w in _CONJ:
-            checked += 1
-            if nxt is None and w in _FINAL_CONJ:
-                bad += 1
-        elif w in _AUX:
-            checked += 1
-            if w in _MODAL and (nxt is None or nxt in _DET or nxt in _STRICT_PREP or nxt in _CONJ):
-                bad += 1
-            elif nxt in _AUX and nxt not in _AUX_CHAIN:
-                bad += 1  # "is is", "can does"
     return bad, checked
 
 
@@ -595,9 +607,7 @@ def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
     index: dict[str, list[int]] = {}
     for i in compress(kept, map(vocab.__contains__, kept_stems)):
         index.setdefault(stems[i], []).append(i)
-    evidence_tokens = sum(
-        1 for st in content_stems if st in vocab and st not in prompt_stems
-    )
+    evidence_tokens = sum(1 for st in content_stems if st in vocab and st not in prompt_stems)
     # words the rubric does not know: misspellings, abbreviations, derived forms
     unknown = {
         w
@@ -790,24 +800,25 @@ def _is_stuffing(tokens: Tokens, kept: Sequence[int], n_content: int, evidence: 
 
 
 def _is_repetitive(tokens: Tokens, kept: Sequence[int], content_stems: list[str]) -> bool:
-    seen: set[tuple[str, ...]] = set()
-    current: list[str] = []
-    cur_sentence = None
+    """The same sentence twice, or a long answer made of a few words over and over."""
+    if len(content_stems) >= 20 and len(set(content_stems)) < 0.35 * len(content_stems):
+        return True
+    if tokens.n_sentences < 2:
+        return False
     sentence = tokens.sentence
     stems = tokens.stems
-    for i in [*kept, None]:
-        if i is None or sentence[i] != cur_sentence:
-            if len(current) >= 3:
-                key = tuple(current)
-                if key in seen:
-                    return True
-                seen.add(key)
-            current = []
-            if i is None:
-                break
-            cur_sentence = sentence[i]
-        current.append(stems[i])
-    return len(content_stems) >= 20 and len(set(content_stems)) < 0.35 * len(content_stems)
+    kept_set = None if isinstance(kept, range) else set(kept)
+    bounds = [sentence.index(k) for k in range(tokens.n_sentences)]
+    bounds.append(len(stems))
+    seen: set[tuple[str, ...]] = set()
+    for a, b in zip(bounds, bounds[1:]):
+        if b - a < 3 or (kept_set is not None and a not in kept_set):
+            continue
+        key = tuple(stems[a:b])
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
 
 
 def _confidence(

@@ -232,7 +232,7 @@ def rarity(norm: str) -> float:
 
 
 RARITY_BAND1 = 0.35
-RARITY_BAND2 = 0.6
+RARITY_BAND2 = 0.4
 
 
 # --------------------------------------------------------------------------- tokenising

@@ -17,6 +17,15 @@ from tests.grading.fake_openai import fake_openai  # noqa: F401
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# Production security settings stay on in tests, except that the test servers speak
+# plain HTTP and static files are served without a collectstatic manifest. Set here,
+# before any request handler (and its cached middleware) exists.
+settings.SECURE_SSL_REDIRECT = False
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 
 def pytest_report_header(config):
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
@@ -60,13 +69,3 @@ def _fresh_cache():
 
     cache.clear()
     yield
-
-
-@pytest.fixture(autouse=True)
-def _test_http_settings(settings):
-    """Production security stays on, but tests speak plain HTTP and skip collectstatic."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }

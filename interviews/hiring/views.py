@@ -22,12 +22,16 @@ from config.throttle import Throttle, too_many_requests
 from grading.autorubric import suggest_rubric
 from interviews.hiring import exports, forms, selectors, services
 from interviews.hiring.services import HiringError, InvitationUnavailable, QuestionInvalid
+from interviews.hiring.tokens import token_hash
 from interviews.models import InvitationStatus
 from interviews.selectors import INVITED_SESSIONS_KEY
 from questionbank.models import Question
 
-INVITE_VIEW_THROTTLE = Throttle(scope="invite-view", limit=60, window_seconds=60)
-INVITE_START_THROTTLE = Throttle(scope="invite-start", limit=10, window_seconds=60)
+# Bad links are counted per client IP (guessing is hopeless with 256-bit tokens, but a
+# scanner should not get to try); good links per token, so candidates behind one proxy
+# never block each other.
+INVITE_BAD_THROTTLE = Throttle(scope="invite-bad", limit=20, window_seconds=600)
+INVITE_TOKEN_THROTTLE = Throttle(scope="invite-token", limit=30, window_seconds=60)
 INVITE_CREATE_THROTTLE = Throttle(scope="invite-create", limit=200, window_seconds=3600)
 BLIND_SETS_KEY = "viva_hiring_blind_sets"
 
@@ -736,6 +740,8 @@ def candidate_confirm(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 # --------------------------------------------------------------------------- invitation links
 def _unavailable(request, exc: InvitationUnavailable) -> HttpResponse:
+    if exc.reason in {"malformed", "unknown"}:
+        INVITE_BAD_THROTTLE.hit(_client_ip(request))
     return render(
         request, "hiring/invite_unavailable.html", {"problem": exc}, status=exc.status_code
     )
@@ -752,8 +758,10 @@ def _remember_session(request, session_id: int) -> None:
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest, token: str) -> HttpResponse:
     """The candidate's landing page: what to expect, and a Start button (POST)."""
-    throttle = INVITE_VIEW_THROTTLE if request.method == "GET" else INVITE_START_THROTTLE
-    retry_after = throttle.hit(_client_ip(request))
+    ip = _client_ip(request)
+    retry_after = INVITE_BAD_THROTTLE.blocked_for(ip) or INVITE_TOKEN_THROTTLE.hit(
+        token_hash(token)[:32]
+    )
     if retry_after:
         return too_many_requests(request, retry_after)
     known = list(request.session.get(INVITED_SESSIONS_KEY, []))

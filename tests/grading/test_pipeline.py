@@ -18,7 +18,10 @@ from tests.factories import QuestionFactory, UserFactory, add_rubric
 from tests.grading.conftest import wait_for
 from tests.grading.fake_openai import Reply
 
-GOOD = "Repeating it leaves the same state as sending it once, so clients can safely retry. PUT and DELETE."
+GOOD = (
+    "Repeating it leaves the same state as sending it once, so clients can safely retry. "
+    "PUT and DELETE."
+)
 
 
 def make_session(candidate, n=2):

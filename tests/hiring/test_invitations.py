@@ -249,11 +249,20 @@ def test_two_starts_race_to_one_session(world):
     assert Session.objects.count() == 1
 
 
-def test_landing_is_throttled(world, client):
+def test_guessing_links_is_throttled_per_client(world, client):
     _, token = make_invitation(world.interview_set)
-    statuses = [client.get(_url(token)).status_code for _ in range(61)]
-    assert statuses[:60] == [200] * 60
-    assert statuses[60] == 429
+    statuses = [client.get(_url(f"{i:043d}")).status_code for i in range(21)]
+    assert statuses[:20] == [404] * 20 and statuses[20] == 429
+    # Once blocked, even a real link waits: the scanner learns nothing.
+    assert client.get(_url(token)).status_code == 429
+    # Other candidates (other clients) are unaffected.
+    assert Client(REMOTE_ADDR="10.0.0.9").get(_url(token)).status_code == 200
+
+
+def test_hammering_one_link_is_throttled(world, client):
+    _, token = make_invitation(world.interview_set)
+    statuses = [client.get(_url(token)).status_code for _ in range(31)]
+    assert statuses[:30] == [200] * 30 and statuses[30] == 429
 
 
 def test_invitation_links_never_cached(world, client):

@@ -125,7 +125,7 @@ def test_opening_an_expired_session_finalises_it(session, cand_client):
 
 def _finished_sessions(candidate, n):
     sessions = []
-    for i in range(n):
+    for _ in range(n):
         s = services.session_start(
             candidate=candidate, level="junior", topic_slugs=[], count=3,
             include_multiple_choice=True, start_key=uuid.uuid4().hex,
