@@ -121,7 +121,13 @@ STORAGES = {
 
 MAILERS = {
     "default": {
-        "BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        # Console in development; SMTP (configured below) otherwise.
+        "BACKEND": env_str("EMAIL_BACKEND")
+        or (
+            "django.core.mail.backends.console.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.smtp.EmailBackend"
+        ),
         "OPTIONS": {
             key: value
             for key, value in {

@@ -42,6 +42,9 @@ GRADER_VERSION = "keyword-1"
 MAX_GAP = 2  # extra content words allowed between the words of a phrase, per gap
 NEG_WINDOW = 3  # a negation cue this many tokens before a match (same clause) negates it
 PARTIAL_MIN = 0.1  # a phrase's (rarity-weighted) share must exceed this for "partial"
+# ...and the words it matched must carry this much rarity (one uncommon word, or two
+# common ones): "request" alone is not partial evidence for "many requests miss at once".
+PARTIAL_MIN_SPECIFICITY = 0.5
 MIN_TOKEN_WEIGHT = 0.35  # weight of a function word kept inside a keyword
 PARTIAL_SCALE = 0.8  # a partial match earns this times the share of the phrase it matched
 ORDER_FACTOR = 0.75  # a phrase whose words appear out of order counts as this share
@@ -55,7 +58,8 @@ CONTRADICTION_PENALTY = 0.25  # share of a contradicted criterion's weight taken
 CONTRADICTION_MIN_SPECIFICITY = 1.0
 SATURATION = 0.8  # share of the rubric's weight that already earns 100
 CURVE = 0.4  # exponent of the saturating curve (below 1 lifts partial answers)
-REQUIRED_CAP = 50.0  # ceiling when a required criterion is missed or contradicted
+REQUIRED_CAP = 50.0  # ceiling when a required criterion is missed or contradicted...
+REQUIRED_MIN_CREDIT = 0.5  # ...or earns less than this (a stray word of the phrase)
 STUFFING_DENSITY = 0.3  # share of content words that are rubric keywords, for list checks
 SALAD_RATE = 0.2  # share of impossible function-word sequences that marks word salad
 STUFFING_FACTOR = 0.5  # a keyword-stuffed answer keeps at most this share of its score
@@ -110,6 +114,7 @@ class _Alt:
     negated: bool
     all_prompt: bool
     specificity: float  # summed rarity of the alternative's words
+    rarities: tuple[float, ...]  # rarity of each word (for partial matches)
 
 
 @dataclass(slots=True)
@@ -144,6 +149,7 @@ def _compile_alt(text: str, prompt_stems: frozenset[str]) -> _Alt | None:
         return None
     stems: list[str] = []
     weights: list[float] = []
+    rarities: list[float] = []
     in_prompt: list[bool] = []
     for i in idx:
         st = toks.stems[i]
@@ -151,7 +157,8 @@ def _compile_alt(text: str, prompt_stems: frozenset[str]) -> _Alt | None:
             continue
         stems.append(st)
         in_prompt.append(st in prompt_stems)
-        weights.append(max(rarity(toks.words[i]), MIN_TOKEN_WEIGHT))
+        rarities.append(rarity(toks.words[i]))
+        weights.append(max(rarities[-1], MIN_TOKEN_WEIGHT))
     all_prompt = all(in_prompt)
     if not all_prompt:
         weights = [w * PROMPT_TOKEN_WEIGHT if p else w for w, p in zip(weights, in_prompt)]
@@ -164,6 +171,7 @@ def _compile_alt(text: str, prompt_stems: frozenset[str]) -> _Alt | None:
         negated=negated,
         all_prompt=all_prompt,
         specificity=sum(rarity(toks.words[i]) for i in idx),
+        rarities=tuple(rarities),
     )
 
 
@@ -420,6 +428,7 @@ class _Match:
     negated: bool  # a negation cue governs the match
     prompt_only: bool  # only prompt words matched
     fuzzy: bool
+    specificity: float = 1.0  # summed rarity of the words matched
 
 
 def _negated(tokens: Tokens, cues: list[int], first: int, last: int) -> bool:
@@ -520,7 +529,12 @@ def _match_alt(
                 best_key = key
                 positions = tuple(sorted(seen.values()))
                 best = _Match(
-                    share, positions, neg, prompt_only, any(q in fuzzy_pos for q in positions)
+                    share,
+                    positions,
+                    neg,
+                    prompt_only,
+                    any(q in fuzzy_pos for q in positions),
+                    sum(alt.rarities[jj] for jj in seen),
                 )
                 if key[0] and share >= 1.0 and p - first == k - 1:
                     return best  # the words in order and adjacent: cannot do better
@@ -714,6 +728,8 @@ def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
             continue
         if best_verdict == "partial":
             partials += 1
+        if c.required and best_credit < REQUIRED_MIN_CREDIT:
+            required_missing = True
         if not best_match.prompt_only:
             non_prompt_credit = True
         fuzzy_used = fuzzy_used or best_match.fuzzy

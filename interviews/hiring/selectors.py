@@ -130,6 +130,14 @@ def team_private_questions(*, team: Team) -> list[Question]:
 
 
 # --------------------------------------------------------------------------- builder
+def question_by_id(raw_id: str) -> Question | None:
+    """Any question by id; whether this team may use it is the service's rule."""
+    try:
+        return Question.objects.filter(id=int(raw_id)).first()
+    except (TypeError, ValueError):
+        return None
+
+
 def set_items(*, interview_set: InterviewSet) -> list[InterviewSetItem]:
     return list(interview_set.items.select_related("question__topic").order_by("position", "id"))
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -25,7 +25,6 @@ from interviews.hiring.services import HiringError, InvitationUnavailable, Quest
 from interviews.hiring.tokens import token_hash
 from interviews.models import InvitationStatus
 from interviews.selectors import INVITED_SESSIONS_KEY
-from questionbank.models import Question
 
 # Bad links are counted per client IP (guessing is hopeless with 256-bit tokens, but a
 # scanner should not get to try); good links per token, so candidates behind one proxy
@@ -290,9 +289,7 @@ def _items_response(request, interview_set, access, added=None) -> HttpResponse:
     )
 
 
-def _parse_query(query: str):
-    from django.http import QueryDict
-
+def _parse_query(query: str) -> QueryDict:
     return QueryDict(query[:500])
 
 
@@ -301,11 +298,7 @@ def _parse_query(query: str):
 def item_add(request: HttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
     access.require_write()
-    try:
-        question_id = int(request.POST.get("question", ""))
-    except ValueError:
-        question_id = 0
-    question = Question.objects.filter(id=question_id).first()
+    question = selectors.question_by_id(request.POST.get("question", ""))
     try:
         if question is None:
             raise HiringError("That question cannot be used in this set.")

@@ -268,3 +268,10 @@ def test_viewer_sees_no_write_controls(world):
     page = client.get(reverse("hiring:builder", args=[world.interview_set.id])).content.decode()
     assert reverse("hiring:item_add", args=[world.interview_set.id]) not in page
     assert reverse("hiring:set_settings", args=[world.interview_set.id]) not in page
+
+
+def test_huge_or_odd_ids_are_plain_404s(world, client):
+    client.force_login(world.owner)
+    assert client.get("/hiring/sets/99999999999999999999999/").status_code == 404
+    assert client.get("/hiring/candidates/99999999999999999999999/").status_code == 404
+    assert client.get("/hiring/t/no-such-team/").status_code == 404

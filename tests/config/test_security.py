@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_strict_content_security_policy(client):
+    policy = client.get(reverse("home"))["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_pages_carry_no_inline_script_or_style(client):
+    UserFactory(username="csp")
+    client.login(username="csp", password="correct-horse-battery")
+    for url in [reverse("home"), reverse("interviews:start"), reverse("interviews:dashboard")]:
+        html = client.get(url).content.decode()
+        assert "<script>" not in html and " style=" not in html and "<style" not in html
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG"}}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="a-long-random-production-secret-" + "x9Q2" * 12,
+        ALLOWED_HOSTS="viva.example.com",
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
+
+
+def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0 and "SECRET_KEY is not set" in done.stderr
+
+
+def test_login_is_throttled_after_repeated_failures(client):
+    UserFactory(username="target")
+    url = reverse("login")
+    for _ in range(5):
+        response = client.post(url, {"username": "target", "password": "wrong"})
+        assert response.status_code == 200
+    blocked = client.post(url, {"username": "target", "password": "correct-horse-battery"})
+    assert blocked.status_code == 429 and int(blocked["Retry-After"]) > 0
+
+
+def test_autosave_is_rate_limited_with_retry_after(client, monkeypatch):
+    from config.throttle import Throttle
+    from interviews import services, views
+    from tests.factories import QuestionFactory, add_rubric
+
+    user = UserFactory(username="fast")
+    for _ in range(3):
+        add_rubric(QuestionFactory())
+    session = services.session_start(
+        candidate=user, level="junior", topic_slugs=[], count=3, include_multiple_choice=False
+    )
+    monkeypatch.setattr(
+        views, "SAVE_THROTTLE", Throttle(scope="autosave", limit=3, window_seconds=60)
+    )
+    client.force_login(user)
+    url = reverse("interviews:save", args=[session.id, 0])
+    codes = [
+        client.post(url, {"text": "x"}, headers={"HX-Request": "true"}).status_code
+        for _ in range(5)
+    ]
+    assert codes[:3] == [200, 200, 200] and codes[-1] == 429
+
+
+def test_database_outage_gives_a_clear_503(client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("config.views.render", broken)
+    response = client.get(reverse("home"))
+    assert response.status_code == 503
+    assert b"Back in a moment" in response.content and response["Retry-After"] == "5"
+
+
+def test_password_validators_are_on(client):
+    response = client.post(
+        reverse("signup"), {"username": "weak", "password1": "12345678", "password2": "12345678"}
+    )
+    assert response.status_code == 200 and b"too common" in response.content
