@@ -20,6 +20,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def status(request: HttpRequest) -> HttpResponse:
+    """A tiny public page: one query, one small template (also the benchmarks' baseline)."""
+    from questionbank.models import Question
+
+    count = Question.objects.published().count()
+    return render(request, "status.html", {"published": count})
+
+
+@require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

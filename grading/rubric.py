@@ -61,6 +61,7 @@ CURVE = 0.4  # exponent of the saturating curve (below 1 lifts partial answers)
 REQUIRED_CAP = 50.0  # ceiling when a required criterion is missed or contradicted...
 REQUIRED_MIN_CREDIT = 0.5  # ...or earns less than this (a stray word of the phrase)
 STUFFING_DENSITY = 0.3  # share of content words that are rubric keywords, for list checks
+BARE_LIST_STOP_RATIO = 0.2  # fewer function words than this: a bare list of terms
 SALAD_RATE = 0.2  # share of impossible function-word sequences that marks word salad
 STUFFING_FACTOR = 0.5  # a keyword-stuffed answer keeps at most this share of its score
 GRADER_ADDRESS_CAP = 5.0  # ceiling for an answer that talks to the grader
@@ -429,6 +430,7 @@ class _Match:
     prompt_only: bool  # only prompt words matched
     fuzzy: bool
     specificity: float = 1.0  # summed rarity of the words matched
+    scattered: bool = False  # every word of the phrase is in the answer, but not together
 
 
 def _negated(tokens: Tokens, cues: list[int], first: int, last: int) -> bool:
@@ -538,6 +540,8 @@ def _match_alt(
                 )
                 if key[0] and share >= 1.0 and p - first == k - 1:
                     return best  # the words in order and adjacent: cannot do better
+    if best is not None and present >= total and best.share < 1.0:
+        best.scattered = True
     return best
 
 
@@ -671,6 +675,7 @@ def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
     contradictions = 0
     fuzzy_used = False
     non_prompt_credit = False
+    scattered = intact = 0  # phrases whose words are all there but apart / together
     total_w = rub.total_weight
     for crit in rub.crits:
         c = crit.criterion
@@ -679,10 +684,13 @@ def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
         best_match: _Match | None = None
         best_alt: _Alt | None = None
         contradicted: tuple[_Match, _Alt] | None = None
+        crit_scattered = False
         for alt in crit.alts:
             m = _match_alt(alt, tokens, index, cues, prompt_stems, fuzzy_pos)
             if m is None:
                 continue
+            if m.scattered and not m.prompt_only:
+                crit_scattered = True
             polarity_ok = m.negated if alt.negated else not m.negated
             if not polarity_ok:
                 if (
@@ -709,6 +717,10 @@ def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
                 if credit >= 1.0:
                     break
         w = max(c.weight, 0.0)
+        if best_verdict == "met":
+            intact += 1
+        elif crit_scattered:
+            scattered += 1
         if best_verdict != "met" and contradicted is not None:
             m, alt = contradicted
             verdicts.append(
@@ -751,7 +763,9 @@ def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
     # (5) caps
     if required_missing and score > REQUIRED_CAP:
         score = REQUIRED_CAP
-    stuffing = _is_stuffing(tokens, kept, n_content, evidence_tokens)
+    stuffing = (scattered >= 2 and scattered > intact) or _is_stuffing(
+        tokens, kept, n_content, evidence_tokens
+    )
     if stuffing:
         flags.append("keyword_stuffing")
         score *= STUFFING_FACTOR
@@ -798,7 +812,7 @@ def _is_stuffing(tokens: Tokens, kept: Sequence[int], n_content: int, evidence: 
     if evidence < STUFFING_DENSITY * n_content:
         return False
     # (a) bare run of terms: real sentences are ~40% function words
-    if stop_ratio < 0.12:
+    if stop_ratio < BARE_LIST_STOP_RATIO:
         return True
     # (b) comma/newline separated list of short items with no sentence around them
     clauses: dict[int, list[int]] = {}

@@ -109,3 +109,9 @@ def test_password_validators_are_on(client):
         reverse("signup"), {"username": "weak", "password1": "12345678", "password2": "12345678"}
     )
     assert response.status_code == 200 and b"too common" in response.content
+
+
+def test_status_page_runs_one_query(client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get(reverse("status"))
+    assert b"published questions" in response.content
