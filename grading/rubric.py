@@ -61,8 +61,11 @@ CURVE = 0.4  # exponent of the saturating curve (below 1 lifts partial answers)
 REQUIRED_CAP = 50.0  # ceiling when a required criterion is missed or contradicted...
 REQUIRED_MIN_CREDIT = 0.5  # ...or earns less than this (a stray word of the phrase)
 STUFFING_DENSITY = 0.3  # share of content words that are rubric keywords, for list checks
-BARE_LIST_STOP_RATIO = 0.2  # fewer function words than this: a bare list of terms
-SALAD_RATE = 0.2  # share of impossible function-word sequences that marks word salad
+BARE_LIST_STOP_RATIO = 0.2  # fewer function words than this (in 10+ words): a bare list
+# Word salad: (impossible function-word sequences / function words) plus
+# SALAD_PAIR_WEIGHT x (uncommon function-word pairs / pairs) reaching SALAD_RATE.
+SALAD_RATE = 0.3
+SALAD_PAIR_WEIGHT = 0.4
 STUFFING_FACTOR = 0.5  # a keyword-stuffed answer keeps at most this share of its score
 GRADER_ADDRESS_CAP = 5.0  # ceiling for an answer that talks to the grader
 
@@ -357,7 +360,10 @@ def _word_classes() -> tuple[dict[str, str], dict[str, str], frozenset[tuple[str
     ):
         for w in words:
             cur[w] = cls  # later, more specific classes win
+    cur["to"] = "T"  # "to be", "to do": unlike other prepositions
+    cur.pop("being", None)  # "of being", "is being"
     nxt = dict(cur)
+    nxt["being"] = "G"
     for w in _NEG_SHORT:
         nxt[w] = "N"
     nxt["it"] = "I"
@@ -368,6 +374,7 @@ def _word_classes() -> tuple[dict[str, str], dict[str, str], frozenset[tuple[str
     bad = {("D", x) for x in {"D", "Ps", "P", "S", "N", "I", "E"} | aux | conj}
     bad |= {("Ps", x) for x in {"S", "Ps", "P", "E"} | aux | conj}
     bad |= {("P", x) for x in {"S"} | aux | conj}
+    bad |= {("T", x) for x in ("S", "A", "M", "C", "Cf", "E")}
     bad |= {("S", x) for x in ("D", "Ps", "S")}
     bad |= {("Cf", "E")}
     bad |= {("M", x) for x in ("E", "D", "Ps", "C", "Cf", "A", "M")}
@@ -377,9 +384,53 @@ def _word_classes() -> tuple[dict[str, str], dict[str, str], frozenset[tuple[str
 
 _CUR_CLASS, _NEXT_CLASS, _BAD_PAIRS = _word_classes()
 
+# Pairs of function words that follow each other all the time in English. In real
+# answers most adjacent function-word pairs are among these; in shuffled words most are
+# not ("the with", "and of", "so at").
+_COMMON_PAIRS = frozenset(
+    tuple(pair.split())
+    for pair in """
+    of the, in the, to the, on the, for the, at the, by the, with the, from the, into the,
+    and the, that the, is the, as the, if the, when the, but the, or the, of a, in a, to
+    a, for a, with a, as a, is a, by a, from a, on a, into a, of an, in an, is an, as an,
+    to be, can be, will be, must be, should be, would be, could be, may be, might be, to
+    do, it is, it was, it can, it will, it does, it has, it should, it would, it must, it
+    may, this is, that is, there is, there are, which is, which are, they are, they can,
+    they have, they will, we can, we have, we are, you can, you have, you are, you do, you
+    will, i will, i would, i have, i am, is not, are not, does not, do not, did not, will
+    not, would not, should not, can not, cannot be, has been, have been, had been, has to,
+    have to, had to, is to, are to, is that, is in, is on, as well, as it, as they, so
+    that, and then, but also, not only, and it, and they, and a, and an, and is, and can,
+    and will, and to, and in, and on, and with, or a, or an, or the, or in, or to, of it,
+    of its, of their, of this, of that, of these, of those, of them, to it, to its, to
+    their, to them, to this, to that, in its, in their, in this, in that, on its, on this,
+    for it, for its, for this, for each, with its, with their, with this, from its, from
+    this, by its, by their, if it, if you, if they, if we, if there, if not, when it, when
+    you, when they, when we, when there, when a, when an, while the, while a, because it,
+    because the, because they, because of, out of, up to, so it, so the, so we, so you,
+    than the, than a, than it, that it, that they, that you, that we, that can, that will,
+    that are, that has, that was, which can, which will, which has, what is, what the, how
+    the, how to, how it, where the, where it, who is, each of, any of, there was, here is,
+    is also, are also, can also, will also, it also, is then, then the, then it, do the,
+    does the, did the, have a, has a, had a, have the, has the, had the, be a, be the, be
+    an, been a, being a, been the, do it, does it, do this, is it, are the, are a, was a,
+    was the, were the, it in, it to, it with, it into, them in, them to, to each, in each,
+    on each, is no, are no, has no, have no, with no, by the, into its, over the, through
+    the, between the, within the, during the, under the, about the, about a, after the,
+    before the, until the, up the, out the, down the, off the, is being, are being, was
+    being, will have, would have, could have, should have, must have, may have, can have,
+    do not, not be, not a, not the, not to, to have, to make, so on, and so, or not, and
+    not, but not, is when, is where, is what, is how, are when, what it, what they, how
+    they, how we, that a, that an, that this, which the, which a, where a, it and, them
+    and, this and, these are, those are, this can, this will, these can, this means, all
+    the, each the
+    """.split(",")
+)
 
-def _anomalies(tokens: Tokens, keep: Sequence[int]) -> tuple[int, int]:
-    """(function-word sequences that never occur in a sentence, function words checked).
+
+def _anomalies(tokens: Tokens, keep: Sequence[int]) -> tuple[int, int, int, int]:
+    """(function-word sequences that never occur in a sentence, function words checked,
+    adjacent function-word pairs that are not common in English, such pairs).
 
     "the of", "with is", "they the", a clause ending in "the"/"of"/"and", "is is", or a
     capitalised function word inside a clause ("... the server The ...").
@@ -395,7 +446,7 @@ def _anomalies(tokens: Tokens, keep: Sequence[int]) -> tuple[int, int]:
         stop = [tokens.stop[i] for i in keep]
     n = len(words)
     if n < 2:
-        return 0, 0
+        return 0, 0, 0, 0
     text = tokens.text
     cur = list(map(_CUR_CLASS.get, words))
     nxt = [
@@ -410,15 +461,21 @@ def _anomalies(tokens: Tokens, keep: Sequence[int]) -> tuple[int, int]:
     bad = sum(1 for i in bad_pos if not (ends[i] < limit and text[ends[i]] in _CODE_CHARS))
     checked = n - cur.count(None)
     # capitalised function words after a lower-case word in the same clause
+    pairs = unusual = 0
     for i in compress(range(1, n), stop[1:]):
+        if clause[i] != clause[i - 1]:
+            continue
+        w = words[i]
         if (
-            clause[i] == clause[i - 1]
-            and len(words[i]) >= 2
+            (len(w) >= 2 or (w == "a" and not (ends[i] < limit and text[ends[i]] in _CODE_CHARS)))
             and text[starts[i]].isupper()
             and not text[starts[i - 1]].isupper()
         ):
             bad += 1
-    return bad, checked
+        if stop[i - 1]:
+            pairs += 1
+            unusual += (words[i - 1], w) not in _COMMON_PAIRS
+    return bad, checked, unusual, pairs
 
 
 # --------------------------------------------------------------------------- matching
@@ -540,8 +597,13 @@ def _match_alt(
                 )
                 if key[0] and share >= 1.0 and p - first == k - 1:
                     return best  # the words in order and adjacent: cannot do better
-    if best is not None and present >= total and best.share < 1.0:
-        best.scattered = True
+    if (
+        best is not None
+        and present >= total
+        and len(best.positions) < 2
+        and min(alt.rarities) >= 1.0
+    ):
+        best.scattered = True  # uncommon words of the phrase, each on its own
     return best
 
 
@@ -806,13 +868,18 @@ def _is_stuffing(tokens: Tokens, kept: Sequence[int], n_content: int, evidence: 
     stop_ratio = n_stop / n if n else 0.0
     # (c) shuffled words: function words in orders that sentences never have
     if n >= 8:
-        bad, checked = _anomalies(tokens, kept)
-        if checked >= 3 and bad >= 2 and bad >= SALAD_RATE * checked:
+        bad, checked, unusual, pairs = _anomalies(tokens, kept)
+        if (
+            checked >= 3
+            and bad >= 2
+            and bad / checked + SALAD_PAIR_WEIGHT * (unusual / pairs if pairs else 0.0)
+            >= SALAD_RATE
+        ):
             return True
     if evidence < STUFFING_DENSITY * n_content:
         return False
     # (a) bare run of terms: real sentences are ~40% function words
-    if stop_ratio < BARE_LIST_STOP_RATIO:
+    if stop_ratio < (BARE_LIST_STOP_RATIO if n >= 10 else 0.12):
         return True
     # (b) comma/newline separated list of short items with no sentence around them
     clauses: dict[int, list[int]] = {}

@@ -83,6 +83,7 @@ def interview(request: HttpRequest, session_id: int) -> HttpResponse:
         "deadline_ms": _epoch_ms(session.deadline),
         "server_now_ms": _epoch_ms(timezone.now()),
         "max_chars": settings.ANSWER_MAX_CHARS,
+        "max_chars_display": f"{settings.ANSWER_MAX_CHARS:,}",
         "answered_count": sum(
             1 for a in answers if a.saved_text.strip() or a.choice_index is not None
         ),
