@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from grading import rubric as rubric_module  # noqa: E402
-from grading import text as text_module  # noqa: E402
-from grading.rubric import Criterion, grade  # noqa: E402
+from grading import rubric as rubric_module
+from grading import text as text_module
+from grading.rubric import Criterion, grade
 
 QUESTIONS = [
     (
@@ -105,8 +105,10 @@ def build_answers(count: int, seed: int = 7) -> list[tuple[str, list[Criterion],
     for _ in range(count):
         prompt, criteria = QUESTIONS[rnd.randrange(len(QUESTIONS))]
         words: list[str] = []
-        while len(words) < 100:
-            words.extend(rnd.choice(SENTENCES).split())
+        for sentence in rnd.sample(SENTENCES, len(SENTENCES)):  # no sentence twice
+            words.extend(sentence.split())
+            if len(words) >= 100:
+                break
         items.append((prompt, criteria, " ".join(words)))
     return items
 

@@ -77,7 +77,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "interviews.context_processors.navigation",
             ],
         },
     },
@@ -142,6 +141,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Viva <viva@localhost>")
+# Absolute links in emails (invitations, completion notices), e.g. https://viva.example.com
+SITE_URL = env_str("SITE_URL").rstrip("/")
 
 # Redis is optional: without it the Celery broker falls back to kombu's filesystem
 # transport under var/, so `make run` needs no other server.

@@ -23,6 +23,7 @@ __all__ = ["SYNONYM_GROUPS", "suggest_rubric"]
 
 MAX_PHRASE = 3  # words per criterion phrase
 MAX_ALTERNATIVES = 6  # keyword alternatives per criterion
+TRIM_WEAK_EDGES = True  # drop adverbs from the edges of phrases ("herd entirely")
 MIN_CRITERIA = 3  # split phrases into words to reach this many, when possible
 WEIGHT_POWER = 1.0  # below 1 evens out the weights of long and short phrases
 REPEAT_BONUS = 0.3  # extra weight per repeat of a chunk in the model answer
@@ -67,7 +68,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("refine", "improve", "enhance"),
     ("reuse", "reusable", "reusability"),
     ("point", "refer", "reference"),
-    ("access", "reach", "use"),
+    ("access", "reach"),
     ("compile", "translate"),
     ("expire", "time out", "ttl", "time to live"),
     ("retry", "try again", "repeat"),
@@ -114,6 +115,40 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("first in first out", "fifo"),
     ("smallest", "minimum", "min", "lowest", "least"),
     ("largest", "maximum", "max", "biggest", "greatest", "highest"),
+    # data structures and algorithms
+    ("push", "add to the top"),
+    ("pop", "remove from the top"),
+    ("enqueue", "add to the rear", "add to the back"),
+    ("dequeue", "remove from the front"),
+    ("front", "head", "beginning"),
+    ("rear", "back", "tail"),
+    ("traverse", "visit", "walk through", "go through"),
+    ("leaf", "terminal node", "external node"),
+    ("root", "top node"),
+    ("height", "depth"),
+    ("child", "descendant", "successor"),
+    ("parent", "ancestor", "predecessor"),
+    ("allocate", "reserve"),
+    ("deallocate", "free", "release"),
+    ("contiguous", "consecutive", "adjacent", "sequential"),
+    ("index", "subscript", "position"),
+    ("collision", "clash"),
+    ("bucket", "slot"),
+    ("complexity", "running time", "big o"),
+    ("n log n", "nlogn", "linearithmic"),
+    ("recursive", "calls itself"),
+    ("iterative", "loop"),
+    ("empty", "no elements"),
+    ("overflow", "exceed capacity"),
+    ("encapsulation", "information hiding", "data hiding"),
+    ("polymorphism", "many forms"),
+    ("template", "generic"),
+    ("compare", "comparison"),
+    ("average", "mean"),
+    ("worst case", "upper bound"),
+    ("best case", "lower bound"),
+    ("pivot", "partition element"),
+    ("link", "pointer", "reference"),
     # adjectives, adverbs, quantities
     ("fast", "quick", "rapid", "efficient", "speedy"),
     ("slow", "inefficient"),
@@ -122,7 +157,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("whole", "entire", "complete", "full"),
     ("desired", "intended", "wanted", "target"),
     ("main", "primary", "principal"),
-    ("important", "key", "crucial", "essential"),
+    ("important", "crucial", "essential"),
     ("different", "distinct"),
     ("same", "identical", "equal", "equivalent"),
     ("correct", "right", "valid", "accurate"),
@@ -199,6 +234,10 @@ def _synonyms(norm: str, stem: str) -> list[str]:
     if found is None:
         found = _SYN_WORD.get("~" + stem, [])
     return found
+
+
+def _weak(word: str) -> bool:
+    return word.endswith("ly") and len(word) > 4
 
 
 def _chunks(tokens: Tokens) -> list[list[int]]:
@@ -283,6 +322,13 @@ def suggest_rubric(prompt: str, model_answer: str, *, max_criteria: int = 8) -> 
             chunk = chunk[1:]
         while chunk and tokens.stems[chunk[-1]] in prompt_stems:
             chunk = chunk[:-1]
+        if TRIM_WEAK_EDGES:
+            # "thundering herd entirely" -> "thundering herd": an adverb at the edge of a
+            # phrase only makes it harder to match
+            while len(chunk) > 1 and _weak(tokens.words[chunk[0]]):
+                chunk = chunk[1:]
+            while len(chunk) > 1 and _weak(tokens.words[chunk[-1]]):
+                chunk = chunk[:-1]
         if not chunk:
             continue
         stems = [tokens.stems[i] for i in chunk]

@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import eq, not_
+from itertools import compress, pairwise, repeat
+from operator import and_, eq, not_
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -42,11 +42,9 @@ GRADER_VERSION = "keyword-1"
 MAX_GAP = 2  # extra content words allowed between the words of a phrase, per gap
 NEG_WINDOW = 3  # a negation cue this many tokens before a match (same clause) negates it
 PARTIAL_MIN = 0.1  # a phrase's (rarity-weighted) share must exceed this for "partial"
-# ...and the words it matched must carry this much rarity (one uncommon word, or two
-# common ones): "request" alone is not partial evidence for "many requests miss at once".
-PARTIAL_MIN_SPECIFICITY = 0.5
 MIN_TOKEN_WEIGHT = 0.35  # weight of a function word kept inside a keyword
 PARTIAL_SCALE = 0.8  # a partial match earns this times the share of the phrase it matched
+MAX_OCCURRENCES = 12  # occurrences of each word considered when placing a phrase
 ORDER_FACTOR = 0.75  # a phrase whose words appear out of order counts as this share
 FUZZY_MIN_LEN = 7  # keyword words at least this long tolerate a misspelling
 PROMPT_TOKEN_WEIGHT = 0.6  # weight of a prompt word inside a phrase that has other words
@@ -118,7 +116,7 @@ class _Alt:
     negated: bool
     all_prompt: bool
     specificity: float  # summed rarity of the alternative's words
-    rarities: tuple[float, ...]  # rarity of each word (for partial matches)
+    rarities: tuple[float, ...]  # rarity of each word
 
 
 @dataclass(slots=True)
@@ -134,6 +132,7 @@ class _Rubric:
     prompt_stems: frozenset[str]
     prompt_content: int  # distinct content stems in the prompt
     vocab: frozenset[str]
+    evidence_vocab: frozenset[str]  # keyword stems that are not prompt words
     roots: dict[str, str]  # derivational root -> keyword stem
     long_words: list[str]
     long_word_stems: list[str]
@@ -201,6 +200,7 @@ def _compile(prompt: str, criteria: tuple[Criterion, ...]) -> _Rubric:
         prompt_stems=prompt_stems,
         prompt_content=len(prompt_stems),
         vocab=frozenset(vocab),
+        evidence_vocab=frozenset(vocab - prompt_stems),
         roots=_root_map(vocab),
         long_words=list(long_words),
         long_word_stems=list(long_words.values()),
@@ -242,7 +242,11 @@ def _near_miss(rub: _Rubric, norm: str) -> tuple[str, ...]:
             hit = process.extractOne(norm, rub.long_words, scorer=OSA.distance, score_cutoff=cutoff)
             if hit is not None:
                 word, dist, i = hit
-                if dist <= (2 if len(word) >= 10 else 1) and word[0] == norm[0]:
+                if (
+                    dist <= (2 if len(word) >= 10 else 1)
+                    and word[0] == norm[0]
+                    and not (word.startswith(norm) or norm.startswith(word))
+                ):
                     found = (rub.long_word_stems[i],)
         if not found and n >= 4 and norm not in STOPWORDS and rarity(norm) >= 1.0:
             hits = {
@@ -384,12 +388,16 @@ def _word_classes() -> tuple[dict[str, str], dict[str, str], frozenset[tuple[str
 
 _CUR_CLASS, _NEXT_CLASS, _BAD_PAIRS = _word_classes()
 
+
 # Pairs of function words that follow each other all the time in English. In real
 # answers most adjacent function-word pairs are among these; in shuffled words most are
 # not ("the with", "and of", "so at").
-_COMMON_PAIRS = frozenset(
-    tuple(pair.split())
-    for pair in """
+def _pair_set(text: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(pair.split()) for pair in text.split(","))
+
+
+_COMMON_PAIRS = _pair_set(
+    """
     of the, in the, to the, on the, for the, at the, by the, with the, from the, into the,
     and the, that the, is the, as the, if the, when the, but the, or the, of a, in a, to
     a, for a, with a, as a, is a, by a, from a, on a, into a, of an, in an, is an, as an,
@@ -423,8 +431,8 @@ _COMMON_PAIRS = frozenset(
     not, but not, is when, is where, is what, is how, are when, what it, what they, how
     they, how we, that a, that an, that this, which the, which a, where a, it and, them
     and, this and, these are, those are, this can, this will, these can, this means, all
-    the, each the
-    """.split(",")
+    the
+    """
 )
 
 
@@ -449,33 +457,26 @@ def _anomalies(tokens: Tokens, keep: Sequence[int]) -> tuple[int, int, int, int]
         return 0, 0, 0, 0
     text = tokens.text
     cur = list(map(_CUR_CLASS.get, words))
-    nxt = [
-        c if same else "E"
-        for c, same in zip(
-            map(_NEXT_CLASS.get, words[1:], repeat("X")), map(eq, clause[1:], clause)
-        )
-    ]
+    same = list(map(eq, clause[1:], clause))  # token i and i + 1 share a clause
+    nxt = [c if k else "E" for c, k in zip(map(_NEXT_CLASS.get, words[1:], repeat("X")), same)]
     nxt.append("E")
-    bad_pos = [i for i, pair in enumerate(zip(cur, nxt)) if pair in _BAD_PAIRS]
+    bad_pos = compress(range(n), map(_BAD_PAIRS.__contains__, zip(cur, nxt)))
     limit = len(text)
     bad = sum(1 for i in bad_pos if not (ends[i] < limit and text[ends[i]] in _CODE_CHARS))
     checked = n - cur.count(None)
     # capitalised function words after a lower-case word in the same clause
-    pairs = unusual = 0
-    for i in compress(range(1, n), stop[1:]):
-        if clause[i] != clause[i - 1]:
-            continue
+    for i in [
+        i for i in compress(range(1, n), map(and_, stop[1:], same)) if text[starts[i]].isupper()
+    ]:
         w = words[i]
         if (
-            (len(w) >= 2 or (w == "a" and not (ends[i] < limit and text[ends[i]] in _CODE_CHARS)))
-            and text[starts[i]].isupper()
-            and not text[starts[i - 1]].isupper()
-        ):
+            len(w) >= 2 or (w == "a" and not (ends[i] < limit and text[ends[i]] in _CODE_CHARS))
+        ) and not text[starts[i - 1]].isupper():
             bad += 1
-        if stop[i - 1]:
-            pairs += 1
-            unusual += (words[i - 1], w) not in _COMMON_PAIRS
-    return bad, checked, unusual, pairs
+    # adjacent function words that rarely follow each other
+    pair_list = list(compress(pairwise(words), map(and_, map(and_, stop, stop[1:]), same)))
+    unusual = len(pair_list) - sum(map(_COMMON_PAIRS.__contains__, pair_list))
+    return bad, checked, unusual, len(pair_list)
 
 
 # --------------------------------------------------------------------------- matching
@@ -486,7 +487,6 @@ class _Match:
     negated: bool  # a negation cue governs the match
     prompt_only: bool  # only prompt words matched
     fuzzy: bool
-    specificity: float = 1.0  # summed rarity of the words matched
     scattered: bool = False  # every word of the phrase is in the answer, but not together
 
 
@@ -541,7 +541,7 @@ def _match_alt(
         occ = index.get(st)
         if occ:
             present += weights[j]
-            events.extend((p, j) for p in occ)
+            events.extend((p, j) for p in occ[:MAX_OCCURRENCES])
     if not events:
         return None
     total = alt.total
@@ -593,7 +593,6 @@ def _match_alt(
                     neg,
                     prompt_only,
                     any(q in fuzzy_pos for q in positions),
-                    sum(alt.rarities[jj] for jj in seen),
                 )
                 if key[0] and share >= 1.0 and p - first == k - 1:
                     return best  # the words in order and adjacent: cannot do better
@@ -687,12 +686,12 @@ def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
     index: dict[str, list[int]] = {}
     for i in compress(kept, map(vocab.__contains__, kept_stems)):
         index.setdefault(stems[i], []).append(i)
-    evidence_tokens = sum(1 for st in content_stems if st in vocab and st not in prompt_stems)
+    evidence_tokens = sum(map(rub.evidence_vocab.__contains__, content_stems))
     # words the rubric does not know: misspellings, abbreviations, derived forms
     unknown = {
         w
         for w, st, c in zip(kept_words, kept_stems, is_content)
-        if c and st not in vocab and len(w) >= 4
+        if c and st not in vocab and len(w) >= 4 and st not in prompt_stems
     }
     fuzzy_pos: set[int] = set()
     if unknown:
@@ -908,7 +907,7 @@ def _is_repetitive(tokens: Tokens, kept: Sequence[int], content_stems: list[str]
     bounds = [sentence.index(k) for k in range(tokens.n_sentences)]
     bounds.append(len(stems))
     seen: set[tuple[str, ...]] = set()
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in pairwise(bounds):
         if b - a < 3 or (kept_set is not None and a not in kept_set):
             continue
         key = tuple(stems[a:b])

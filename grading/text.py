@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from itertools import accumulate
-from operator import add, itemgetter, not_, sub
+from operator import add, itemgetter, not_
 
 import snowballstemmer
 

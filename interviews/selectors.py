@@ -12,7 +12,7 @@ from django.http import Http404
 from grading.highlight import evidence_segments
 from grading.models import Grade
 from grading.selectors import final_grade
-from interviews.models import Answer, Session
+from interviews.models import Answer, Session, SessionKind, SessionStatus
 
 INVITED_SESSIONS_KEY = "viva_invited_sessions"
 
@@ -103,8 +103,8 @@ class Progress:
 def candidate_progress(*, user, limit: int = 50) -> Progress:
     """Past sessions with scores, and averages per topic and level (fixed query count)."""
     sessions = list(
-        Session.objects.filter(candidate=user)
-        .exclude(status="in_progress")
+        Session.objects.filter(candidate=user, kind=SessionKind.PRACTICE)
+        .exclude(status=SessionStatus.IN_PROGRESS)
         .order_by("-started_at")[:limit]
         .prefetch_related(
             Prefetch(

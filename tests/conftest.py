@@ -21,6 +21,8 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # plain HTTP and static files are served without a collectstatic manifest. Set here,
 # before any request handler (and its cached middleware) exists.
 settings.SECURE_SSL_REDIRECT = False
+# Hashing strength is not under test; a fast hasher keeps the suite quick.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 settings.STORAGES = {
     **settings.STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -552,7 +552,7 @@ def team_notify_completed(*, invitation_id: int) -> int:
     if not recipients:
         return 0
     path = reverse("hiring:candidate", args=[invitation.id])
-    link = f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{path}"
+    link = f"{settings.SITE_URL}{path}"
     try:
         send_mail(
             f"A candidate completed {interview_set.title}",

@@ -12,7 +12,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from interviews.hiring.services import set_item_add
 from interviews.models import InterviewSet, Membership, Role, Team
+from tests.browser.conftest import log_in
 from tests.factories import UserFactory
 from tests.hiring.conftest import (
     GOOD,
@@ -23,49 +25,26 @@ from tests.hiring.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct-horse-battery"
-
 
 @pytest.fixture
-def csp_errors(page: Page) -> list[str]:
-    """Console messages about blocked scripts or styles; a page must cause none."""
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    return errors
-
-
-@pytest.fixture
-def hiring_team(db):
+def hiring_team(transactional_db):
     owner = UserFactory(username="lead", email="lead@example.com")
     team = Team.objects.create(name="Platform", slug="platform")
     Membership.objects.create(team=team, user=owner, role=Role.OWNER)
     return owner, team
 
 
-def _log_in(page: Page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text(f"Signed in as {username}")).to_be_visible()
-
-
 def _item_titles(page: Page) -> list[str]:
     return page.locator("#set-items ol > li > strong").all_inner_texts()
 
 
-def test_builder_search_add_reorder_remove_and_team_question(
-    page: Page, live_server, hiring_team, csp_errors
-):
+def test_builder_search_add_reorder_remove_and_team_question(page: Page, live_server, hiring_team):
     _owner, team = hiring_team
     make_bank_question("Idempotency")
     make_bank_question("Cache stampedes", topic_slug="caching", level="senior")
     make_bank_question("Retry budgets", topic_slug="operations", level="mid")
     interview_set = InterviewSet.objects.create(team=team, title="Platform screen")
-    _log_in(page, live_server, "lead")
+    log_in(page, live_server, "lead")
 
     page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/")
     expect(page.get_by_role("heading", name="Platform screen")).to_be_visible()
@@ -115,22 +94,18 @@ def test_builder_search_add_reorder_remove_and_team_question(
     expect(page).to_have_url(re.compile(rf"/hiring/sets/{interview_set.id}/$"))
     expect(page.locator("#set-items")).to_contain_text("Outbox pattern")
     assert _item_titles(page) == ["Retry budgets", "Outbox pattern"]
-    assert csp_errors == []
+    assert page.csp_violations == []
 
 
-def test_review_ranks_overrides_in_place_and_blind_review(
-    page: Page, live_server, hiring_team, csp_errors
-):
+def test_review_ranks_overrides_in_place_and_blind_review(page: Page, live_server, hiring_team):
     _owner, team = hiring_team
     questions = [make_bank_question("Idempotency"), make_bank_question("Retries")]
     interview_set = InterviewSet.objects.create(team=team, title="Platform screen")
-    from interviews.hiring.services import set_item_add
-
     for question in questions:
         set_item_add(interview_set=interview_set, question=question)
     completed_candidate(interview_set, name="Ana Medium", text=MEDIUM)
     completed_candidate(interview_set, name="Ben Good", text=GOOD)
-    _log_in(page, live_server, "lead")
+    log_in(page, live_server, "lead")
 
     page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/results/")
     rows = page.locator("#ranking tbody tr")
@@ -168,22 +143,4 @@ def test_review_ranks_overrides_in_place_and_blind_review(
     page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/results/")
     expect(page.locator("#ranking")).to_contain_text("Ana Medium")
     expect(page.locator("#ranking")).not_to_contain_text("Ben Good")
-    assert csp_errors == []
-
-
-# TEMPORARY until tests/browser/conftest.py provides `page`.
-@pytest.fixture
-def page():
-    import os
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
-        context = browser.new_context()
-        pg = context.new_page()
-        pg.set_default_timeout(10_000)
-        yield pg
-        context.close()
-        browser.close()
+    assert page.csp_violations == []

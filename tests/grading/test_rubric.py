@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -229,7 +230,7 @@ def test_copying_the_prompt_earns_nothing_and_is_flagged():
     [
         (PUT_PROMPT, PUT, "It isn't safe to retry.", "Safe"),
         (
-            "Is REST stateless?",
+            "Name two REST constraints.",
             [Criterion("Stateless", ("stateless",)), Criterion("Cacheable", ("cacheable",))],
             "REST is not stateless, responses are cacheable.",
             "Stateless",
@@ -318,16 +319,17 @@ def test_comma_separated_list_is_stuffing():
     assert listed.score <= real.score / 2
 
 
-def test_right_words_shuffled_into_no_sentence_score_at_most_half():
-    real = grade(STAMPEDE_PROMPT, STAMPEDE, STAMPEDE_GOOD)
-    # the words of STAMPEDE_GOOD in a fixed scrambled order
-    shuffled = (
-        "value the key TTL many thundering to database the keys which a when jitter the "
-        "together. herd Prevent of all is get A and expires: request with you hot so at "
-        "overload. miss go it rebuilds do one expire requests flight), add coalescing "
-        "database single all only them (single stampede and cause not once request can"
-    )
-    result = grade(STAMPEDE_PROMPT, STAMPEDE, shuffled)
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize(
+    ("prompt", "criteria", "answer"),
+    [(REST_PROMPT, REST, REST_GOOD), (STAMPEDE_PROMPT, STAMPEDE, STAMPEDE_GOOD)],
+    ids=["rest", "stampede"],
+)
+def test_right_words_shuffled_into_no_sentence_score_at_most_half(prompt, criteria, answer, seed):
+    real = grade(prompt, criteria, answer)
+    words = answer.split()
+    random.Random(seed).shuffle(words)
+    result = grade(prompt, criteria, " ".join(words))
     assert "keyword_stuffing" in result.flags
     assert result.score <= real.score / 2
 

@@ -167,12 +167,12 @@ def test_interview_autosave_and_results_run_fixed_queries(
         candidate=candidate, level="junior", topic_slugs=[], count=count,
         include_multiple_choice=True, start_key=f"q{count}",
     )  # fmt: skip
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         cand_client.get(reverse("interviews:interview", args=[s.id]) + "?q=1")
     with django_assert_num_queries(5):
         cand_client.post(save_url(s, 1), {"text": "draft"}, headers=HX)
     services.session_submit(session=s)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         cand_client.get(reverse("interviews:results", args=[s.id]))
 
 

@@ -7,18 +7,28 @@ optionally ``score_avg`` (a human score 0-5); other columns pass through to ``--
 Each distinct (question, desired answer) gets a rubric from ``suggest_rubric``; every
 answer is graded with ``grade``. Rows whose ``score_avg`` is empty are graded and
 written but left out of the metrics.
+
+``--cv`` also reports question-level cross-validation: the scoring curve and the weight
+of the question-terms criterion are tuned on half of the questions and measured on the
+other half (both ways, ten random splits), and, when an ``id`` column like
+``3.4`` exists, tuned on all assignments but one and measured on that one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import itertools
 import json
 import math
+import random
+import statistics
 import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from grading import autorubric, rubric
 from grading.autorubric import suggest_rubric
 from grading.metrics import pearson, quadratic_weighted_kappa, rmse, round_half_up, spearman
 from grading.rubric import grade
@@ -65,19 +75,94 @@ def benchmark_rows(rows: list[dict[str, str]]) -> tuple[list[float], dict[str, f
         human.append(value)
 
     n = len(human)
-    metrics: dict[str, float | int] = {
-        "pearson": pearson(predicted, human) if n >= 2 else math.nan,
-        "spearman": spearman(predicted, human) if n >= 2 else math.nan,
+    if n >= 2:
+        metrics: dict[str, float | int] = dict(agreement(predicted, human))
+    else:
+        metrics = dict.fromkeys(("pearson", "spearman", "qwk", "rmse"), math.nan)
+    metrics["n"] = n
+    metrics["answers_per_second"] = len(rows) / elapsed if elapsed > 0 else math.nan
+    return scores, metrics
+
+
+def agreement(predicted: list[float], human: list[float]) -> dict[str, float]:
+    """Pearson, Spearman, QWK and RMSE of 0-5 predictions against human scores."""
+    return {
+        "pearson": pearson(predicted, human),
+        "spearman": spearman(predicted, human),
         "qwk": quadratic_weighted_kappa(
             [round_half_up(x) for x in predicted], [round_half_up(x) for x in human], 0, 5
-        )
-        if n
-        else math.nan,
-        "rmse": rmse(predicted, human) if n else math.nan,
-        "n": n,
-        "answers_per_second": len(rows) / elapsed if elapsed > 0 else math.nan,
+        ),
+        "rmse": rmse(predicted, human),
     }
-    return scores, metrics
+
+
+# What --cv tunes: module constants that shape the curve, never per-question settings.
+CV_GRID = {
+    (rubric, "SATURATION"): (0.6, 0.7, 0.8, 0.9, 1.0),
+    (rubric, "CURVE"): (0.3, 0.4, 0.5, 0.7, 1.0),
+    (autorubric, "PROMPT_TERMS_WEIGHT"): (0.0, 0.15, 0.3),
+}
+
+
+@contextlib.contextmanager
+def _settings(values: dict):
+    """Temporarily set grader constants (for --cv only), restoring them afterwards."""
+    saved = {key: getattr(*key) for key in values}
+    try:
+        for (module, name), value in values.items():
+            setattr(module, name, value)
+        rubric._compile.cache_clear()
+        yield
+    finally:
+        for (module, name), value in saved.items():
+            setattr(module, name, value)
+        rubric._compile.cache_clear()
+
+
+def cross_validate(rows: list[dict[str, str]], splits: int = 10) -> dict[str, dict[str, float]]:
+    """Question-level cross-validation of the tuned constants (see the module docstring)."""
+    scored = [(i, float(r[HUMAN_COLUMN])) for i, r in enumerate(rows) if r.get(HUMAN_COLUMN)]
+    idx = [i for i, _ in scored]
+    human = {i: h for i, h in scored}
+    combos = [dict(zip(CV_GRID, values)) for values in itertools.product(*CV_GRID.values())]
+    predictions = []
+    for combo in combos:
+        with _settings(combo):
+            scores, _ = benchmark_rows(rows)
+        predictions.append([to_five(s) for s in scores])
+
+    def r_on(pred: list[float], items: list[int]) -> float:
+        return pearson([pred[i] for i in items], [human[i] for i in items])
+
+    def held_out(folds: list[list[int]]) -> dict[str, float]:
+        out: dict[int, float] = {}
+        for test in folds:
+            test_set = set(test)
+            train = [i for i in idx if i not in test_set]
+            best = max(range(len(combos)), key=lambda c: r_on(predictions[c], train))
+            out.update({i: predictions[best][i] for i in test})
+        return agreement([out[i] for i in idx], [human[i] for i in idx])
+
+    questions = sorted({rows[i]["question"] for i in idx})
+    results = []
+    for seed in range(splits):
+        order = questions[:]
+        random.Random(seed).shuffle(order)
+        half = set(order[: len(order) // 2])
+        a = [i for i in idx if rows[i]["question"] in half]
+        b = [i for i in idx if rows[i]["question"] not in half]
+        results.append(held_out([a, b]))
+    report = {
+        "two_fold_mean": {k: statistics.mean(r[k] for r in results) for k in results[0]},
+        "two_fold_min_pearson": {"pearson": min(r["pearson"] for r in results)},
+    }
+    if all(rows[i].get("id") for i in idx):
+        groups: dict[str, list[int]] = {}
+        for i in idx:
+            groups.setdefault(rows[i]["id"].split(".")[0], []).append(i)
+        if len(groups) > 1:
+            report["leave_one_group_out"] = held_out(list(groups.values()))
+    return report
 
 
 def read_rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
@@ -111,6 +196,9 @@ class Command(BaseCommand):
             "--json", action="store_true", help="print the metrics as one JSON object, last"
         )
         parser.add_argument("--out", help="write every input row plus a 'score' column (0-100)")
+        parser.add_argument(
+            "--cv", action="store_true", help="also report question-level cross-validation"
+        )
 
     def handle(self, *args, **options):
         rows, columns = read_rows(Path(options["csv"]))
@@ -137,5 +225,11 @@ class Command(BaseCommand):
         self.stdout.write(f"QWK (0-5):    {fmt('qwk')}")
         self.stdout.write(f"RMSE (0-5):   {fmt('rmse')}")
         self.stdout.write(f"answers/s:    {metrics['answers_per_second']:.0f}")
+        if options.get("cv"):
+            if metrics["n"] < 4:
+                raise CommandError("--cv needs human scores (score_avg) on several questions")
+            for name, values in cross_validate(rows).items():
+                shown = ", ".join(f"{k} {v:.3f}" for k, v in values.items())
+                self.stdout.write(f"cross-validated ({name}): {shown}")
         if options.get("json"):
             self.stdout.write(json.dumps({k: _json_number(metrics[k]) for k in METRIC_KEYS}))
