@@ -6,6 +6,9 @@ prints answers/s, next to a baseline measured in the same run over the same answ
 
     uv run python bench/grader_speed.py [--answers 5000] [--repeat 3]
 
+The figures are also written to var/bench/grader_speed.json (like the other bench
+scripts).
+
 Pure Python, no Django. The answers are built deterministically (fixed seed) from a
 pool of realistic backend-interview sentences, with a few misspellings mixed in so
 the near-miss matching is exercised. "cold" is the first pass with the word caches
@@ -15,6 +18,7 @@ emptied; "warm" is the best of the following passes (a long-running worker).
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -25,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from grading import rubric as rubric_module
 from grading import text as text_module
 from grading.rubric import Criterion, grade
+
+ROOT = Path(__file__).resolve().parents[1]
 
 QUESTIONS = [
     (
@@ -151,6 +157,18 @@ def main(argv: list[str] | None = None) -> None:
     print(f"keyword grader (warm):        {n / warm:10.0f} answers/s")
     print(f"baseline lower().split():     {n / base:10.0f} answers/s")
     print(f"grader is {warm / base:.0f}x slower than the baseline")
+    results = ROOT / "var" / "bench"
+    results.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "answers": n,
+        "mean_words": round(mean_words, 1),
+        "criteria_per_rubric": 6,
+        "answers_per_second_cold": round(n / cold, 1),
+        "answers_per_second_warm": round(n / warm, 1),
+        "baseline_answers_per_second": round(n / base, 1),
+        "slowdown_vs_baseline": round(warm / base, 1),
+    }
+    (results / "grader_speed.json").write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,16 @@ from grading.text import (
     word_set,
 )
 
-__all__ = ["GRADER_VERSION", "Criterion", "CriterionVerdict", "Result", "grade"]
+__all__ = [
+    "CURATED",
+    "GRADER_VERSION",
+    "Criterion",
+    "CriterionVerdict",
+    "Result",
+    "ScoringProfile",
+    "auto_rubric_profile",
+    "grade",
+]
 
 GRADER_VERSION = "keyword-1"
 
@@ -64,10 +73,37 @@ BARE_LIST_STOP_RATIO = 0.2  # fewer function words than this (in 10+ words): a b
 # SALAD_PAIR_WEIGHT x (uncommon function-word pairs / pairs) reaching SALAD_RATE.
 SALAD_RATE = 0.3
 SALAD_PAIR_WEIGHT = 0.4
+# A long written answer (lists and Markdown included) collects a few odd pairs by
+# chance, so from SALAD_LONG words on it must also break word order at this rate.
+SALAD_LONG = 100
+SALAD_MIN_BAD_RATE = 0.16
 STUFFING_FACTOR = 0.5  # a keyword-stuffed answer keeps at most this share of its score
 GRADER_ADDRESS_CAP = 5.0  # ceiling for an answer that talks to the grader
 
 VERDICTS = ("met", "partial", "missed", "contradicted")
+
+
+@dataclass(frozen=True)
+class ScoringProfile:
+    """How weighted credit becomes a 0-100 score; a property of how the rubric was made.
+
+    A curated rubric names exactly the ideas a good answer needs, so credit counts
+    almost linearly and a stray word of a phrase earns nothing. A rubric suggested
+    from a reference answer lists many of its terms, of which a good answer uses
+    only some, so credit saturates early and partial phrases count.
+    """
+
+    saturation: float  # share of the rubric's weight that already earns 100
+    curve: float  # exponent of the saturating curve (below 1 lifts partial answers)
+    partial_min: float  # a phrase's matched share must exceed this to earn "partial"
+
+
+CURATED = ScoringProfile(saturation=0.9, curve=1.0, partial_min=0.5)
+
+
+def auto_rubric_profile() -> ScoringProfile:
+    """The profile for rubrics made by ``suggest_rubric`` (read at call time: --cv tunes it)."""
+    return ScoringProfile(saturation=SATURATION, curve=CURVE, partial_min=PARTIAL_MIN)
 
 
 # --------------------------------------------------------------------------- interface
@@ -178,7 +214,7 @@ def _compile_alt(text: str, prompt_stems: frozenset[str]) -> _Alt | None:
     )
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)
 def _compile(prompt: str, criteria: tuple[Criterion, ...]) -> _Rubric:
     ptoks = tokenize(prompt)
     prompt_stems = frozenset(s for s, stop in zip(ptoks.stems, ptoks.stop) if not stop)
@@ -265,7 +301,7 @@ def _near_miss(rub: _Rubric, norm: str) -> tuple[str, ...]:
                 if (lv and (rv or norm[k:] in STOPWORDS)) or (rv and norm[:k] in STOPWORDS):
                     found = tuple(x for x, v in ((left, lv), (right, rv)) if v)
                     break
-    if len(cache) > 50_000:
+    if len(cache) > 2_000:
         cache.clear()
     cache[norm] = found
     return found
@@ -535,13 +571,14 @@ def _match_alt(
                 best = _Match(1.0, (p,), neg, alt.all_prompt, p in fuzzy_pos)
         return best
     weights = alt.weights
+    in_prompt = alt.in_prompt
     events: list[tuple[int, int]] = []
     present = 0.0
     for j, st in enumerate(stems):
         occ = index.get(st)
         if occ:
             present += weights[j]
-            events.extend((p, j) for p in occ[:MAX_OCCURRENCES])
+            events.extend(zip(occ[:MAX_OCCURRENCES], repeat(j)))
     if not events:
         return None
     total = alt.total
@@ -552,50 +589,61 @@ def _match_alt(
     cidx = tokens.cidx
     stop = tokens.stop
     max_raw = 3 * n + 4
+    want_negated = alt.negated
     best_key: tuple | None = None
     best: _Match | None = None
     ne = len(events)
     for a in range(ne):
-        first = events[a][0]
+        first, j0 = events[a]
         s_first = sentence[first]
-        seen: dict[int, int] = {}
-        w = 0.0
-        matched_content = 0
-        for b in range(a, ne):
-            p, j = events[b]
-            if sentence[p] != s_first or p - first >= max_raw:
-                break
-            if j in seen:
-                continue
-            seen[j] = p
-            w += weights[j]
-            if not stop[p]:
-                matched_content += 1
-            k = len(seen)
-            if k > 1:
-                contents = cidx[p] - cidx[first] + (not stop[p])
-                if contents - matched_content > MAX_GAP * (k - 1):
+        seen = {j0: first}
+        w = weights[j0]
+        matched_content = 0 if stop[first] else 1
+        nonprompt = 0 if in_prompt[j0] else 1
+        in_order = True
+        last_j = j0
+        b = a
+        while True:
+            if b > a:
+                p, j = events[b]
+                if sentence[p] != s_first or p - first >= max_raw:
+                    break
+                if j in seen:
+                    b += 1
+                    if b == ne:
+                        break
                     continue
-            share = w / total
-            if ORDER_FACTOR < 1.0 and list(seen) != sorted(seen):
-                share *= ORDER_FACTOR  # words out of the keyword's order
-            if best_key is not None and share < best_key[1] and best_key[0]:
-                continue
-            neg = _negated(tokens, cues, first, p) if cues else False
-            prompt_only = all(stems[jj] in prompt_stems for jj in seen)
-            key = (neg == alt.negated and not prompt_only, share, first - p)
-            if best_key is None or key > best_key:
-                best_key = key
-                positions = tuple(sorted(seen.values()))
-                best = _Match(
-                    share,
-                    positions,
-                    neg,
-                    prompt_only,
-                    any(q in fuzzy_pos for q in positions),
-                )
-                if key[0] and share >= 1.0 and p - first == k - 1:
-                    return best  # the words in order and adjacent: cannot do better
+                seen[j] = p
+                w += weights[j]
+                matched_content += not stop[p]
+                nonprompt += not in_prompt[j]
+                in_order = in_order and j > last_j
+                last_j = j
+                k = len(seen)
+                contents = cidx[p] - cidx[first] + (not stop[p])
+                gap_ok = contents - matched_content <= MAX_GAP * (k - 1)
+            else:
+                p, k, gap_ok = first, 1, True
+            if gap_ok:
+                share = w / total if in_order else w / total * ORDER_FACTOR
+                if best_key is None or not best_key[0] or share >= best_key[1]:
+                    neg = _negated(tokens, cues, first, p) if cues else False
+                    key = (neg == want_negated and nonprompt > 0, share, first - p)
+                    if best_key is None or key > best_key:
+                        best_key = key
+                        positions = tuple(sorted(seen.values()))
+                        best = _Match(
+                            share,
+                            positions,
+                            neg,
+                            nonprompt == 0,
+                            bool(fuzzy_pos) and any(q in fuzzy_pos for q in positions),
+                        )
+                        if key[0] and share >= 1.0 and p - first == k - 1:
+                            return best  # in order and adjacent: cannot do better
+            b += 1
+            if b == ne:
+                break
     if (
         best is not None
         and present >= total
@@ -619,14 +667,20 @@ def _spans(tokens: Tokens, positions: Sequence[int]) -> tuple[tuple[int, int], .
 
 
 # --------------------------------------------------------------------------- grading
-def _curve(raw: float) -> float:
+def _curve(raw: float, profile: ScoringProfile) -> float:
     if raw <= 0:
         return 0.0
-    x = min(1.0, raw / SATURATION)
-    return x**CURVE
+    x = min(1.0, raw / profile.saturation)
+    return x**profile.curve
 
 
-def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
+def grade(
+    prompt: str,
+    criteria: Sequence[Criterion],
+    answer: str,
+    *,
+    profile: ScoringProfile = CURATED,
+) -> Result:
     """Grade ``answer`` to ``prompt`` against keyword ``criteria``.
 
     Steps: (1) tokenise and normalise; (2) drop sentences addressed to the grader;
@@ -769,7 +823,7 @@ def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
                 verdict = "partial"
             elif m.share >= 0.999:
                 credit, verdict = 1.0, "met"
-            elif m.share > PARTIAL_MIN:
+            elif m.share > profile.partial_min:
                 credit, verdict = PARTIAL_SCALE * m.share, "partial"
             else:
                 continue
@@ -819,13 +873,15 @@ def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
 
     # (4) weighted share through a saturating curve
     raw = max(0.0, (earned - penalty) / total_w)
-    score = 100.0 * _curve(raw)
+    score = 100.0 * _curve(raw, profile)
 
     # (5) caps
     if required_missing and score > REQUIRED_CAP:
         score = REQUIRED_CAP
+    # Code blocks are not prose: their word order says nothing about stuffing.
+    prose = _outside_code(answer, tokens, kept)
     stuffing = (scattered >= 2 and scattered > intact) or _is_stuffing(
-        tokens, kept, n_content, evidence_tokens
+        tokens, prose, sum(1 for i in prose if not tokens.stop[i]), evidence_tokens
     )
     if stuffing:
         flags.append("keyword_stuffing")
@@ -858,6 +914,18 @@ def grade(prompt: str, criteria: Sequence[Criterion], answer: str) -> Result:
     )
 
 
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.DOTALL)
+
+
+def _outside_code(answer: str, tokens: Tokens, kept: Sequence[int]) -> Sequence[int]:
+    """The kept token positions that are not inside Markdown code (fenced or inline)."""
+    ranges = [m.span() for m in _CODE.finditer(answer)]
+    if not ranges:
+        return kept
+    starts = tokens.starts
+    return [i for i in kept if not any(a <= starts[i] < b for a, b in ranges)]
+
+
 def _is_stuffing(tokens: Tokens, kept: Sequence[int], n_content: int, evidence: int) -> bool:
     """A bare list of terms, or the right words shuffled into no sentence."""
     if n_content < 4 or evidence < 3:
@@ -871,6 +939,7 @@ def _is_stuffing(tokens: Tokens, kept: Sequence[int], n_content: int, evidence: 
         if (
             checked >= 3
             and bad >= 2
+            and (n < SALAD_LONG or bad / checked >= SALAD_MIN_BAD_RATE)
             and bad / checked + SALAD_PAIR_WEIGHT * (unusual / pairs if pairs else 0.0)
             >= SALAD_RATE
         ):

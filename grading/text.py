@@ -256,7 +256,7 @@ class Tokens:
 
 
 _CHUNK_CACHE: dict[str, tuple] = {}
-_CHUNK_CACHE_MAX = 200_000
+_CHUNK_CACHE_MAX = 100_000
 _NO_BREAK, _CLAUSE, _SENTENCE = 0, 1, 2
 
 

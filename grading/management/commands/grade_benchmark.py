@@ -52,13 +52,14 @@ def benchmark_rows(rows: list[dict[str, str]]) -> tuple[list[float], dict[str, f
     """
     rubrics: dict[tuple[str, str], list] = {}
     scores: list[float] = []
+    profile = rubric.auto_rubric_profile()
     start = time.perf_counter()
     for row in rows:
         key = (row["question"], row["desired_answer"])
         criteria = rubrics.get(key)
         if criteria is None:
             criteria = rubrics[key] = suggest_rubric(*key)
-        scores.append(grade(key[0], criteria, row["student_answer"]).score)
+        scores.append(grade(key[0], criteria, row["student_answer"], profile=profile).score)
     elapsed = time.perf_counter() - start
 
     predicted: list[float] = []
