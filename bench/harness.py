@@ -27,6 +27,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -246,6 +247,60 @@ def make_sessions(
     return sessions
 
 
+def make_open_sessions_bulk(
+    candidates, per_candidate: int, questions: int, rng: random.Random, *, minutes: int = 240
+) -> dict[int, list[int]]:
+    """In-progress sessions (free-text questions, empty drafts), bulk-inserted.
+
+    The same rows ``session_create`` makes (answers freeze a question snapshot), made
+    in a few statements so thousands of simulated candidates are ready in seconds.
+    Returns {candidate id: [session ids]}.
+    """
+    from django.utils import timezone
+
+    from interviews.models import Answer, Session
+    from questionbank.selectors import question_snapshot
+
+    pool = free_text_questions()
+    snapshots = {q.id: question_snapshot(q) for q in pool}
+    now = timezone.now()
+    owners = [c for c in candidates for _ in range(per_candidate)]
+    sessions = Session.objects.bulk_create(
+        (
+            Session(
+                candidate=c,
+                title="Bench interview",
+                level="mid",
+                started_at=now,
+                deadline=now + timedelta(minutes=minutes),
+            )
+            for c in owners
+        ),
+        batch_size=1000,
+    )
+    answers = []
+    for session in sessions:
+        for position, question in enumerate(rng.sample(pool, k=questions)):
+            answers.append(
+                Answer(
+                    session=session,
+                    position=position,
+                    question=question,
+                    kind="free_text",
+                    snapshot=snapshots[question.id],
+                )
+            )
+    Answer.objects.bulk_create(answers, batch_size=1000)
+    out: dict[int, list[int]] = {}
+    for session in sessions:
+        out.setdefault(session.candidate_id, []).append(session.id)
+    return out
+
+
+def login_cookies(users) -> dict[int, str]:
+    return {user.id: login_cookie(user) for user in users}
+
+
 def login_cookie(user) -> str:
     """A real Django login session for ``user`` (what ``login()`` stores), as a cookie value.
 
@@ -372,8 +427,17 @@ def start_gunicorn(*, port: int, workers: int, threads: int, name: str = "gunico
 
 
 def start_celery_worker(
-    *, concurrency: int, prefetch: int = 1, pool: str = "prefork", name: str = "celery"
+    *,
+    concurrency: int,
+    prefetch: int = 1,
+    pool: str = "prefork",
+    name: str = "celery",
+    env: dict[str, str] | None = None,
 ):
+    """A real ``celery -A config worker`` process; returns once it answers a ping.
+
+    ``env`` overrides environment variables for the worker only.
+    """
     args = python_module(
         "celery",
         "-A",
@@ -393,7 +457,7 @@ def start_celery_worker(
         "-n",
         f"bench-{name}-{os.getpid()}@%h",
     )
-    proc = start_process(args, name=name)
+    proc = start_process(args, name=name, env=child_env(**(env or {})))
     from config.celery import app
 
     deadline = time.monotonic() + 60

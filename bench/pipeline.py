@@ -241,19 +241,37 @@ def warm_up(app, candidate, rng) -> None:
     measure_grading(broker, make_submitted_answers(candidate, 200, rng))
 
 
-def run_config(candidate, rng, *, pool, concurrency, prefetch, n, rounds, with_latency, args):
+ASYNC_COMMIT = "options=-c%20synchronous_commit%3Doff"
+
+
+VARIANTS = {
+    "as-is": {},
+    # The change bench/README.md recommends, applied to the worker only (see that file).
+    "db-reuse": {"DJANGO_SETTINGS_MODULE": "bench.settings_db_reuse"},
+}
+
+
+def run_config(
+    candidate, rng, *, pool, concurrency, prefetch, variant, async_commit, n, rounds,
+    with_latency, args,
+):  # fmt: skip
     from config.celery import app
 
     harness.redis_flush()
-    label = f"{pool} -c {concurrency} --prefetch-multiplier {prefetch}"
+    label = f"{pool} -c {concurrency} --prefetch-multiplier {prefetch}, app {variant}"
+    env = dict(VARIANTS[variant])
+    if async_commit:
+        label += ", synchronous_commit=off"
+        sep = "&" if "?" in harness.DATABASE_URL else "?"
+        env["DATABASE_URL"] = f"{harness.DATABASE_URL}{sep}{ASYNC_COMMIT}"
     log(f"worker: {label}")
     worker = harness.start_celery_worker(
-        concurrency=concurrency, prefetch=prefetch, pool=pool, name="celery-pipeline"
+        concurrency=concurrency, prefetch=prefetch, pool=pool, name="celery-pipeline", env=env
     )
     try:
         warm_up(app, candidate, rng)
         result = {"worker": label, "pool": pool, "concurrency": concurrency}
-        result["prefetch"] = prefetch
+        result.update(prefetch=prefetch, variant=variant, async_commit=async_commit)
         cpu_before = harness.cpu_seconds(harness.process_tree(worker.pid))
         result["throughput"] = throughput(candidate, rng, n=n, rounds=rounds, app=app)
         result["worker_cpu_seconds"] = round(
@@ -267,12 +285,18 @@ def run_config(candidate, rng, *, pool, concurrency, prefetch, n, rounds, with_l
         harness.stop_process(worker)
 
 
+# (pool, concurrency, prefetch multiplier, app variant, synchronous_commit=off)
 SWEEP = [
-    ("prefork", 2, 1),
-    ("prefork", 2, 4),
-    ("prefork", 3, 4),
-    ("prefork", 4, 4),
-    ("threads", 4, 4),
+    ("prefork", 2, 1, "as-is", False),
+    ("prefork", 2, 4, "as-is", False),
+    ("prefork", 4, 4, "as-is", False),
+    ("prefork", 2, 1, "db-reuse", False),
+    ("prefork", 2, 4, "db-reuse", False),
+    ("prefork", 3, 4, "db-reuse", False),
+    ("prefork", 4, 4, "db-reuse", False),
+    ("threads", 4, 4, "db-reuse", False),
+    ("prefork", 2, 4, "db-reuse", True),
+    ("prefork", 4, 4, "db-reuse", True),
 ]
 
 
@@ -285,6 +309,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--pool", default="prefork")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--prefetch", type=int, default=4)
+    parser.add_argument(
+        "--variant",
+        choices=sorted(VARIANTS),
+        default="as-is",
+        help="as-is: the app today; db-reuse: with the worker fix bench/README.md proposes",
+    )
+    parser.add_argument(
+        "--async-commit",
+        action="store_true",
+        help="worker connects with synchronous_commit=off (see README)",
+    )
     parser.add_argument("--sweep", action="store_true", help="also try other worker settings")
     args = parser.parse_args(argv)
     args.answers = max(100, min(args.answers, 50_000))
@@ -300,16 +335,18 @@ def main(argv: list[str] | None = None) -> dict:
 
     if args.sweep:
         out["sweep"] = []
-        for pool, concurrency, prefetch in SWEEP:
+        for pool, concurrency, prefetch, variant, async_commit in SWEEP:
             out["sweep"].append(
                 run_config(
                     candidate, rng, pool=pool, concurrency=concurrency, prefetch=prefetch,
-                    n=args.answers, rounds=1, with_latency=False, args=args,
+                    variant=variant, async_commit=async_commit, n=args.answers, rounds=1,
+                    with_latency=False, args=args,
                 )
             )  # fmt: skip
     out["main"] = run_config(
         candidate, rng, pool=args.pool, concurrency=args.concurrency, prefetch=args.prefetch,
-        n=args.answers, rounds=args.rounds, with_latency=True, args=args,
+        variant=args.variant, async_commit=args.async_commit, n=args.answers,
+        rounds=args.rounds, with_latency=True, args=args,
     )  # fmt: skip
     harness.redis_flush()
     report(out)

@@ -283,6 +283,14 @@ class PrivateRedis:
         client = self.client()
         return client.llen(queue) == 0 and client.hlen("unacked") == 0
 
+    def queue_drained(self, queue: str = "celery", settle: float = 0.5) -> bool:
+        """Idle twice, ``settle`` seconds apart (a message moving from the list to the
+        unacked hash is briefly in neither)."""
+        if not self.queue_idle(queue):
+            return False
+        time.sleep(settle)
+        return self.queue_idle(queue)
+
 
 # ------------------------------------------------------------------------------ database
 
@@ -393,6 +401,8 @@ class TcpProxy:
         self._accepting = threading.Event()
         self._stopping = threading.Event()
         self._accept_thread: threading.Thread | None = None
+        self._trigger: bytes | None = None
+        self.tripped = threading.Event()
         self.cuts = 0
 
     def start(self) -> TcpProxy:
@@ -426,6 +436,12 @@ class TcpProxy:
         for pair in pairs:
             for sock in pair:
                 _reset(sock)
+
+    def cut_on(self, pattern: bytes) -> None:
+        """Reset the one connection whose next client message contains ``pattern``, before
+        the server sees it (the server dies mid-transaction, from that client's view)."""
+        self.tripped.clear()
+        self._trigger = pattern
 
     def stop(self) -> None:
         self._stopping.set()
@@ -468,6 +484,11 @@ class TcpProxy:
                     data = sock.recv(65536)
                     if not data:
                         return
+                    trigger = self._trigger
+                    if sock is a and trigger is not None and trigger in data:
+                        self._trigger = None
+                        self.tripped.set()
+                        return  # finally: both sides reset, the statement never arrives
                     peers[sock].sendall(data)
         except OSError:
             return

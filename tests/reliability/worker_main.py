@@ -2,10 +2,10 @@
 
     python -m tests.reliability.worker_main --pool=prefork --concurrency=1
 
-- ``VIVA_TEST_SLOW_GRADE_SECONDS`` + ``VIVA_TEST_SLOW_GRADE_MARKER``: the first keyword
-  grading in this worker's lifetime (across its pool processes, decided by who creates the
-  marker file) writes its pid to the marker and then sleeps, inside grade_answer's
-  transaction, so the test can kill the worker mid-grading. Later gradings run normally.
+- ``VIVA_TEST_SLOW_GRADE_SECONDS`` + ``VIVA_TEST_SLOW_GRADE_DIR``: grading an answer whose
+  text contains ``[slow-once:NAME]`` is slow the first time only (across processes and
+  restarts: whoever creates ``DIR/NAME`` first): the pool process writes its pid there and
+  sleeps inside grade_answer's transaction, so the test can kill it mid-grading.
 - ``VIVA_TEST_VISIBILITY_TIMEOUT``: seconds before Redis hands an unacknowledged message
   to another consumer (production: 600). Lets the test see a SIGKILLed worker's task come
   back without waiting ten minutes.
@@ -16,6 +16,7 @@ Nothing here changes what grading does; it only slows it down or shortens a brok
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -23,14 +24,20 @@ from pathlib import Path
 import django
 
 
-def _install_slow_grading(seconds: float, marker: Path) -> None:
+SLOW_RE = re.compile(r"\[slow-once:([a-z0-9-]+)\]")
+
+
+def _install_slow_grading(seconds: float, folder: Path) -> None:
     import grading.rubric as rubric
 
     real_grade = rubric.grade
 
     def slow_grade(prompt, criteria, answer):
+        found = SLOW_RE.search(answer or "")
+        if not found:
+            return real_grade(prompt, criteria, answer)
         try:
-            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            fd = os.open(folder / found.group(1), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
             return real_grade(prompt, criteria, answer)
         os.write(fd, f"{os.getpid()}\n".encode())
@@ -48,7 +55,7 @@ def main(argv: list[str]) -> None:
 
     slow = os.environ.get("VIVA_TEST_SLOW_GRADE_SECONDS")
     if slow:
-        _install_slow_grading(float(slow), Path(os.environ["VIVA_TEST_SLOW_GRADE_MARKER"]))
+        _install_slow_grading(float(slow), Path(os.environ["VIVA_TEST_SLOW_GRADE_DIR"]))
     visibility = os.environ.get("VIVA_TEST_VISIBILITY_TIMEOUT")
     if visibility:
         app.conf.broker_transport_options = {
