@@ -21,9 +21,7 @@ setup: install
 # Serves the site and a Celery worker (with beat) together; Ctrl-C stops both.
 run: setup
 	@echo "Viva is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops the site and the worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	DEBUG=1 $(UV) run celery -A config worker --beat --loglevel=INFO --concurrency=2 & \
-	DEBUG=1 $(UV) run python manage.py runserver $(HOST):$(PORT)
+	@DEBUG=1 $(UV) run python -m config.devserver $(HOST):$(PORT)
 
 lint:
 	$(UV) run ruff format --check .

@@ -34,3 +34,19 @@ def evidence_segments(text: str, verdicts: list[dict]) -> list[Segment]:
     if cursor < len(text):
         segments.append(Segment(text[cursor:]))
     return segments
+
+
+# What the grader's flags mean, in words a candidate understands.
+FLAG_TEXT = {
+    "empty": "No answer was given.",
+    "prompt_copy": "The answer mostly repeats the question; repeated question words earn nothing.",
+    "keyword_stuffing": "Terms listed without explanation count for at most half.",
+    "addressed_to_grader": "Sentences addressed to the grader were ignored.",
+    "repetition": "Repeated sentences were counted once.",
+    "off_topic": "None of the rubric's ideas were found.",
+    "no_rubric": "This question has no rubric, so it could not be graded automatically.",
+}
+
+
+def flag_sentences(flags: list[str]) -> list[str]:
+    return [FLAG_TEXT[f] for f in flags if f in FLAG_TEXT]

@@ -9,7 +9,7 @@ from statistics import mean
 from django.db.models import Prefetch
 from django.http import Http404
 
-from grading.highlight import evidence_segments
+from grading.highlight import evidence_segments, flag_sentences
 from grading.models import Grade
 from grading.selectors import final_grade
 from interviews.models import Answer, Session, SessionKind, SessionStatus
@@ -58,6 +58,10 @@ class AnswerResult:
     def segments(self):
         verdicts = self.keyword.verdicts if self.keyword else []
         return evidence_segments(self.answer.saved_text, verdicts)
+
+    @property
+    def grader_notes(self) -> list[str]:
+        return flag_sentences(self.keyword.flags) if self.keyword else []
 
     @property
     def chosen(self) -> dict | None:
