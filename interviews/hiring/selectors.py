@@ -397,6 +397,20 @@ class CandidateReview:
         return [item.r for item in self.items]
 
 
+def _review_prefetches() -> tuple[Prefetch, Prefetch]:
+    """Current grades, and every human override with its reviewer (the audit trail)."""
+    return (
+        Prefetch("grades", queryset=Grade.objects.filter(is_current=True)),
+        Prefetch(
+            "grades",
+            queryset=Grade.objects.filter(kind=GraderKind.HUMAN)
+            .select_related("reviewer")
+            .order_by("created_at", "id"),
+            to_attr="human_history",
+        ),
+    )
+
+
 def candidate_review(*, invitation: Invitation) -> CandidateReview:
     """One candidate's answers, current grades and the human audit trail of each."""
     session = getattr(invitation, "session", None)
@@ -404,14 +418,7 @@ def candidate_review(*, invitation: Invitation) -> CandidateReview:
     if session is not None:
         answers = list(
             session.answers.order_by("position").prefetch_related(
-                Prefetch("grades", queryset=Grade.objects.filter(is_current=True)),
-                Prefetch(
-                    "grades",
-                    queryset=Grade.objects.filter(kind=GraderKind.HUMAN)
-                    .select_related("reviewer")
-                    .order_by("created_at", "id"),
-                    to_attr="human_history",
-                ),
+                *_review_prefetches(),
             )
         )
         for result in results_for(answers):
@@ -436,14 +443,7 @@ def review_item(*, answer: Answer) -> ReviewItem:
     answer = (
         Answer.objects.filter(id=answer.id)
         .prefetch_related(
-            Prefetch("grades", queryset=Grade.objects.filter(is_current=True)),
-            Prefetch(
-                "grades",
-                queryset=Grade.objects.filter(kind=GraderKind.HUMAN)
-                .select_related("reviewer")
-                .order_by("created_at", "id"),
-                to_attr="human_history",
-            ),
+            *_review_prefetches(),
         )
         .get()
     )
