@@ -6,7 +6,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from interviews.models import Membership, Role, Team
+from interviews.hiring.services import set_create, set_item_add
+from interviews.models import InterviewSet, Membership, Role, Team
+from questionbank.models import Question
 
 DEMO_ACCOUNTS = [
     # username, password, email, is_staff, role in the demo team
@@ -37,4 +39,26 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
             state = "created" if created else "already there"
             self.stdout.write(f"  {username:<10} password: {password:<16} ({state})")
+        self._demo_set(team)
         self.stdout.write(self.style.SUCCESS("Demo accounts ready."))
+
+    def _demo_set(self, team: Team) -> None:
+        """A small interview set so the hiring pages have something to show."""
+        if InterviewSet.objects.filter(team=team).exists():
+            return
+        questions = list(
+            Question.objects.published().in_bank().filter(level="mid").order_by("slug")[:4]
+        )
+        if not questions:
+            return
+        owner = team.memberships.filter(role=Role.OWNER).first()
+        interview_set = set_create(
+            team=team,
+            title="Backend screening (demo)",
+            instructions="Answer in your own words, as you would in a conversation.",
+            time_limit_minutes=30,
+            created_by=owner.user if owner else None,
+        )
+        for question in questions:
+            set_item_add(interview_set=interview_set, question=question)
+        self.stdout.write("  demo interview set: Backend screening (demo)")

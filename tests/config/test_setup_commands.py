@@ -1,0 +1,40 @@
+"""`make run` runs migrate, import_questions and seed_demo every time: nothing may duplicate."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from interviews.models import InterviewSet, Membership
+from questionbank.models import Question, RubricCriterion, Tag, Topic
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict:
+    models = [get_user_model(), Membership, InterviewSet, Question, RubricCriterion, Tag, Topic]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_setup_twice_changes_nothing():
+    for _ in range(2):
+        call_command("import_questions", verbosity=0)
+        call_command("seed_demo", verbosity=0)
+    first = counts()
+    call_command("import_questions", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    assert counts() == first
+    assert first["User"] == 3 and first["InterviewSet"] == 1
+
+
+def test_demo_accounts_log_in(client):
+    call_command("import_questions", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    for username, password in [
+        ("candidate", "viva-candidate"),
+        ("hiring", "viva-hiring"),
+        ("curator", "viva-curator"),
+    ]:
+        assert client.login(username=username, password=password), username
+    assert get_user_model().objects.get(username="curator").is_staff
