@@ -66,7 +66,13 @@ def database_from_url(url: str, *, base_dir: Path, pool: bool) -> dict:
         for key, values in parse_qs(parsed.query).items():
             options[key] = values[-1]
         if pool:
-            options["pool"] = {"min_size": 1, "max_size": env_int("DATABASE_POOL_MAX", 10)}
+            options["pool"] = {
+                "min_size": 1,
+                "max_size": env_int("DATABASE_POOL_MAX", 10),
+                # While the database is away, answer with the 503 page after this many
+                # seconds instead of psycopg's 30 s (gunicorn's own timeout is 30 s).
+                "timeout": env_float("DATABASE_POOL_TIMEOUT", 5.0),
+            }
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")),

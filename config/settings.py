@@ -149,7 +149,8 @@ SITE_URL = env_str("SITE_URL").rstrip("/")
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": 600}
+    # Socket timeouts: a Redis that hangs (rather than refuses) must not hold a submit.
+    {"visibility_timeout": 600, "socket_timeout": 3, "socket_connect_timeout": 2}
     if REDIS_URL
     else {
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
@@ -186,7 +187,12 @@ CELERY_BEAT_SCHEDULE = {
 CACHE_URL = env_str("CACHE_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A hung Redis costs a request at most about a second (see config/throttle.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+# When the shared cache (Redis) is down, count in this process instead: a rate limit
+# must never turn a candidate's autosave, submit or login into an error page.
+_LOCAL = LocMemCache("viva-throttle-fallback", {})
+
+
+def _incr(store, cache_key: str, window_seconds: int) -> int:
+    try:
+        return store.incr(cache_key)
+    except ValueError:
+        store.add(cache_key, 0, window_seconds + 1)
+        return store.incr(cache_key)
 
 
 @dataclass(frozen=True)
@@ -27,15 +43,19 @@ class Throttle:
         """Count one event; return seconds to wait if this event is over the limit, else 0."""
         cache_key, window = self._key(key)
         try:
-            count = cache.incr(cache_key)
-        except ValueError:
-            cache.add(cache_key, 0, self.window_seconds + 1)
-            count = cache.incr(cache_key)
+            count = _incr(cache, cache_key, self.window_seconds)
+        except Exception as exc:  # the shared cache is unreachable
+            logger.warning("rate-limit cache unavailable, counting locally: %s", exc)
+            count = _incr(_LOCAL, cache_key, self.window_seconds)
         return self._retry_after(window) if count > self.limit else 0
 
     def blocked_for(self, key: str) -> int:
         cache_key, window = self._key(key)
-        count = cache.get(cache_key, 0)
+        try:
+            count = cache.get(cache_key, 0)
+        except Exception as exc:  # the shared cache is unreachable
+            logger.warning("rate-limit cache unavailable, counting locally: %s", exc)
+            count = _LOCAL.get(cache_key, 0)
         return self._retry_after(window) if count >= self.limit else 0
 
 

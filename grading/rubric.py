@@ -878,10 +878,16 @@ def grade(
     # (5) caps
     if required_missing and score > REQUIRED_CAP:
         score = REQUIRED_CAP
-    # Code blocks are not prose: their word order says nothing about stuffing.
-    prose = _outside_code(answer, tokens, kept)
+    # Code blocks are not prose: their word order says nothing about stuffing. A
+    # sentence that only restates words said elsewhere adds nothing either, so
+    # repeating a point you already made can never tip an answer into "stuffing".
+    prose = _without_restatements(tokens, _outside_code(answer, tokens, kept))
+    prose_content = [i for i in prose if not stop[i]]
+    prose_evidence = sum(
+        1 for i in prose_content if stems[i] in rub.evidence_vocab or i in fuzzy_pos
+    )
     stuffing = (scattered >= 2 and scattered > intact) or _is_stuffing(
-        tokens, prose, sum(1 for i in prose if not tokens.stop[i]), evidence_tokens
+        tokens, prose, len(prose_content), prose_evidence
     )
     if stuffing:
         flags.append("keyword_stuffing")
@@ -924,6 +930,24 @@ def _outside_code(answer: str, tokens: Tokens, kept: Sequence[int]) -> Sequence[
         return kept
     starts = tokens.starts
     return [i for i in kept if not any(a <= starts[i] < b for a, b in ranges)]
+
+
+def _without_restatements(tokens: Tokens, kept: Sequence[int]) -> Sequence[int]:
+    """Drop sentences whose content words all occur in earlier sentences."""
+    by_sentence: dict[int, list[int]] = {}
+    for i in kept:
+        by_sentence.setdefault(tokens.sentence[i], []).append(i)
+    if len(by_sentence) < 2:
+        return kept
+    seen: set[str] = set()
+    out: list[int] = []
+    for positions in by_sentence.values():
+        content = {tokens.stems[i] for i in positions if not tokens.stop[i]}
+        if out and content and content <= seen:
+            continue
+        seen |= content
+        out.extend(positions)
+    return out
 
 
 def _is_stuffing(tokens: Tokens, kept: Sequence[int], n_content: int, evidence: int) -> bool:

@@ -104,13 +104,16 @@ def grade_answer(*, answer_id: int) -> Grade | None:
             is_current=True,
             grader_version=rubric.GRADER_VERSION,
         ).first()
-        if existing:
+        if existing and not llm_enabled():
             return existing
         snapshot = answer.snapshot
         criteria = criteria_from_snapshot(snapshot)
         started = time.perf_counter()
         result = rubric.grade(snapshot.get("prompt", ""), criteria, answer.saved_text)
-        keyword_grade = _grade_store(
+        # A rerun (a duplicate delivery, or the worker died during the LLM call below) keeps
+        # the stored keyword grade and only completes a missing LLM opinion: the grader is
+        # deterministic and answer_grade_llm is idempotent per model and prompt version.
+        keyword_grade = existing or _grade_store(
             answer=answer,
             kind=GraderKind.KEYWORD,
             grader_version=rubric.GRADER_VERSION,

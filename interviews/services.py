@@ -12,12 +12,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
 from grading.services import answers_grade_after_commit
 from interviews.errors import (
     AnswerTooLong,
     DeadlinePassed,
+    InterviewError,
     NoQuestions,
     SessionClosed,
 )
@@ -116,7 +118,10 @@ def session_start(
         )
     except IntegrityError:
         # A double-click raced us to the same start_key: return the winner's session.
-        return Session.objects.get(candidate=candidate, start_key=start_key)
+        existing = Session.objects.filter(candidate=candidate, start_key=start_key).first()
+        if existing is None:  # the key is another candidate's (a forged or reused form)
+            raise InterviewError("This form has expired; please start again.") from None
+        return existing
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,8 @@ def answer_save_draft(
         session__deadline__gte=now - _grace(),
     ).update(**changes)
     if not updated:
+        if not Answer.objects.filter(session_id=session.id, position=position).exists():
+            raise Http404("No such question.")
         session.refresh_from_db(fields=["status", "deadline"])
         if session.status != SessionStatus.IN_PROGRESS:
             raise SessionClosed()
@@ -184,7 +191,9 @@ def answer_save_draft(
 def answer_toggle_flag(*, session: Session, position: int) -> bool:
     if session.status != SessionStatus.IN_PROGRESS:
         raise SessionClosed()
-    answer = Answer.objects.get(session_id=session.id, position=position)
+    answer = Answer.objects.filter(session_id=session.id, position=position).first()
+    if answer is None:
+        raise Http404("No such question.")
     answer.flagged = not answer.flagged
     answer.save(update_fields=["flagged"])
     return answer.flagged

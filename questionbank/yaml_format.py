@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from questionbank.models import Kind, Level, Status
+from questionbank.models import Choice, Kind, Level, Question, RubricCriterion, Status, Tag, Topic
 from questionbank.validation import question_problems
 
 QUESTION_KEYS = {
@@ -47,9 +47,54 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """Bank files never need anchors and aliases; refusing them stops "billion laughs"
+    files that expand to gigabytes once read."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in bank files", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def _length_problems(record: TopicRecord, path: Path) -> list[str]:
+    """Values longer than their database column (PostgreSQL would refuse the whole import)."""
+    checks = [
+        (f"{path.name}: topic.slug", record.slug, _max_length(Topic, "slug")),
+        (f"{path.name}: topic.name", record.name, _max_length(Topic, "name")),
+    ]
+    for index, question in enumerate(record.questions, start=1):
+        where = _where(path, question["slug"], index)
+        checks += [
+            (f"{where}: slug", question["slug"], _max_length(Question, "slug")),
+            (f"{where}: title", question["title"], _max_length(Question, "title")),
+        ]
+        checks += [(f"{where}: tags", t, _max_length(Tag, "name")) for t in question["tags"]]
+        checks += [
+            (f"{where}: criteria[{i}].label", c["label"], _max_length(RubricCriterion, "label"))
+            for i, c in enumerate(question["criteria"], start=1)
+        ]
+        checks += [
+            (f"{where}: choices[{i}].text", c["text"], _max_length(Choice, "text"))
+            for i, c in enumerate(question["choices"], start=1)
+        ]
+    return [
+        f"{where}: at most {limit} characters (got {len(value):,})"
+        for where, value, limit in checks
+        if limit and len(value) > limit
+    ]
+
+
 def parse_text(text: str, *, path: Path) -> tuple[TopicRecord | None, list[str]]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader without aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -74,6 +119,7 @@ def parse_text(text: str, *, path: Path) -> tuple[TopicRecord | None, list[str]]
         problems.extend(errors)
         if parsed:
             record.questions.append(parsed)
+    problems.extend(_length_problems(record, path))
     return record, problems
 
 

@@ -44,14 +44,29 @@ def needs_postgres() -> None:
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...): it restarts a database")
 
 
+class _StackDatabaseOnce:
+    """Builds the template on first use, so tests that skip early never pay for it."""
+
+    def __init__(self, tmp_path_factory):
+        self._factory = tmp_path_factory
+        self.db: StackDatabase | None = None
+
+    def get(self) -> StackDatabase:
+        if self.db is None:
+            workdir = self._factory.mktemp("stack-db")
+            self.db = StackDatabase.create(workdir, settings.DATABASES["default"])
+        return self.db
+
+
 @pytest.fixture(scope="session")
-def stack_db(tmp_path_factory) -> Iterator[StackDatabase]:
+def stack_db(tmp_path_factory) -> Iterator[_StackDatabaseOnce]:
     """Migrated + seeded template database for the app's processes (built once)."""
-    db = StackDatabase.create(tmp_path_factory.mktemp("stack-db"), settings.DATABASES["default"])
+    once = _StackDatabaseOnce(tmp_path_factory)
     try:
-        yield db
+        yield once
     finally:
-        db.drop_all()
+        if once.db is not None:
+            once.db.drop_all()
 
 
 @dataclass
@@ -119,8 +134,9 @@ class Stack:
 
 @pytest.fixture
 def stack(stack_db, tmp_path) -> Iterator[Stack]:
+    db = stack_db.get()
     procs = Processes(tmp_path)
-    world = Stack(stack_db, stack_db.clone(), procs, tmp_path)
+    world = Stack(db, db.clone(), procs, tmp_path)
     try:
         yield world
     finally:

@@ -26,9 +26,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 CLEAR_503 = "Back in a moment"
 
 
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    needs_postgres()  # before the stack is built: skipping costs nothing
+
+
 @pytest.fixture
 def proxied(stack):
-    needs_postgres()
     proxy = TcpProxy(stack.db.server["port"], stack.db.server["host"]).start()
     try:
         yield proxy

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.reliability.stack import start_worker, wait_until
+from tests.reliability.stack import start_worker, wait_until, wait_worker_ready
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
@@ -33,17 +33,18 @@ def send_task(broker_url: str, name: str, *args) -> None:
         app.close()
 
 
-def timed(call):
+def timed(call, *args):
     started = time.monotonic()
-    response = call()
+    response = call(*args)
     return response, time.monotonic() - started
 
 
 def test_broker_outage_loses_no_answer_and_grades_each_answer_once(stack, private_redis):
     env = stack.env(REDIS_URL=private_redis.url(0), GRADING_SWEEP_AFTER_SECONDS="0")
+    worker = start_worker(stack.procs, env, wait_ready=False)  # boots while gunicorn does
     _web, base = stack.web(env)
-    start_worker(stack.procs, env)
     early, late_a, late_b = (stack.browser(base, n) for n in range(3))
+    wait_worker_ready(worker)
 
     # Redis up: the pipeline works end to end.
     s_early = early.start()
@@ -65,11 +66,11 @@ def test_broker_outage_loses_no_answer_and_grades_each_answer_once(stack, privat
         for draft in range(2):
             for position in range(3):
                 text = f"{GOOD} (draft {draft} of answer {position} in {session_id})"
-                response, seconds = timed(lambda: browser.save(session_id, position, text))
+                response, seconds = timed(browser.save, session_id, position, text)
                 assert response.status_code == 200, response.text[:500]
                 assert seconds < 5, f"a save took {seconds:.1f}s while Redis was down"
                 last_saved[(session_id, position)] = text
-        response, seconds = timed(lambda: browser.submit(session_id))
+        response, seconds = timed(browser.submit, session_id)
         assert response.status_code == 204, response.text[:500]
         assert seconds < 10, f"a submit took {seconds:.1f}s while Redis was down"
     for session_id in (s_a, s_b):
@@ -112,10 +113,10 @@ def test_redis_down_or_frozen_never_fails_or_holds_a_save_or_submit(stack, priva
     s_down, s_frozen = candidate.start(), candidate.start()
 
     private_redis.stop(crash=True)
-    response, seconds = timed(lambda: candidate.save(s_down, 0, "typed while Redis was down"))
+    response, seconds = timed(candidate.save, s_down, 0, "typed while Redis was down")
     assert response.status_code == 200, f"save with Redis down: {response.status_code}"
     assert seconds < 5
-    response, seconds = timed(lambda: candidate.submit(s_down))
+    response, seconds = timed(candidate.submit, s_down)
     assert response.status_code == 204, f"submit with Redis down: {response.status_code}"
     assert seconds < 10
     stack.browser(base, 1)  # logging in (throttled through the cache) works too
@@ -127,10 +128,10 @@ def test_redis_down_or_frozen_never_fails_or_holds_a_save_or_submit(stack, priva
     os.kill(private_redis.proc.pid, signal.SIGSTOP)
     try:
         candidate.timeout = 25  # a hung request fails the test instead of hanging it
-        response, seconds = timed(lambda: candidate.save(s_frozen, 0, "typed while frozen"))
+        response, seconds = timed(candidate.save, s_frozen, 0, "typed while frozen")
         assert response.status_code == 200, f"save with Redis frozen: {response.status_code}"
         assert seconds < 5, f"a save took {seconds:.1f}s with Redis frozen"
-        response, seconds = timed(lambda: candidate.submit(s_frozen))
+        response, seconds = timed(candidate.submit, s_frozen)
         assert response.status_code == 204, f"submit with Redis frozen: {response.status_code}"
         assert seconds < 15, f"a submit took {seconds:.1f}s with Redis frozen"
     finally:

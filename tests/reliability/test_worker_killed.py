@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.stack import start_worker, wait_until
+from tests.reliability.stack import start_worker, wait_until, wait_worker_ready
 from tests.reliability.test_redis_outage import GOOD, send_task
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
@@ -59,9 +59,10 @@ def test_worker_killed_mid_grading_grades_exactly_once(stack, private_redis, tmp
         VIVA_TEST_SLOW_GRADE_SECONDS="60",
         VIVA_TEST_SLOW_GRADE_DIR=str(markers),
     )
-    _web, base = stack.web(env)
-    worker = start_worker(stack.procs, env, concurrency=1)
+    worker = start_worker(stack.procs, env, concurrency=1, wait_ready=False)
+    _web, base = stack.web(env)  # gunicorn and the worker boot side by side
     candidate = stack.browser(base, 0)
+    wait_worker_ready(worker)
 
     # 1. The pool process dies mid-grading; the worker itself lives on.
     s_child = submit_interview(candidate, "pool-process")

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import django
 
-
 SLOW_RE = re.compile(r"\[slow-once:([a-z0-9-]+)\]")
 
 

@@ -166,7 +166,7 @@ def cross_validate(rows: list[dict[str, str]], splits: int = 10) -> dict[str, di
     return report
 
 
-def read_rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
+def _read_rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
     if not path.is_file():
         raise CommandError(f"CSV file not found: {path}")
     with path.open(newline="", encoding="utf-8-sig") as fh:
@@ -180,6 +180,17 @@ def read_rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
             )
         rows = [{k: (v if v is not None else "") for k, v in row.items()} for row in reader]
     return rows, columns
+
+
+def read_rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
+    try:
+        return _read_rows(path)
+    except UnicodeDecodeError as exc:
+        raise CommandError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8"
+        ) from None
+    except csv.Error as exc:
+        raise CommandError(f"{path}: not a readable CSV file: {exc}") from None
 
 
 def _json_number(value: float | int) -> float | int | None:
