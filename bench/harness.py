@@ -37,9 +37,7 @@ RESULTS_DIR = ROOT / "var" / "bench"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/viva_bench"
-)
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/viva_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -135,9 +133,7 @@ def reset_data() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE interviews_session, django_session RESTART IDENTITY CASCADE"
-        )
+        cursor.execute("TRUNCATE interviews_session, django_session RESTART IDENTITY CASCADE")
     get_user_model().objects.filter(username__startswith="bench-").delete()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -433,10 +429,12 @@ def start_celery_worker(
     pool: str = "prefork",
     name: str = "celery",
     env: dict[str, str] | None = None,
+    include: list[str] | None = None,
 ):
     """A real ``celery -A config worker`` process; returns once it answers a ping.
 
-    ``env`` overrides environment variables for the worker only.
+    ``env`` overrides environment variables for the worker only; ``include`` adds
+    task modules (``-I``).
     """
     args = python_module(
         "celery",
@@ -457,6 +455,8 @@ def start_celery_worker(
         "-n",
         f"bench-{name}-{os.getpid()}@%h",
     )
+    if include:
+        args += ["-I", ",".join(include)]
     proc = start_process(args, name=name, env=child_env(**(env or {})))
     from config.celery import app
 
@@ -492,6 +492,63 @@ def cpu_seconds(pids: Iterable[int]) -> float:
             times = psutil.Process(pid).cpu_times()
             total += times.user + times.system
     return total
+
+
+class CpuAccount:
+    """CPU seconds per group of processes between ``__enter__`` and ``__exit__``.
+
+    Also this process and the whole machine, so the noise from other tenants of a
+    shared machine shows: ``result`` holds % of one core per label.
+    """
+
+    def __init__(self, groups: dict[str, Callable[[], list[int]]]) -> None:
+        self.groups = groups
+
+    def _snapshot(self) -> dict[int, float]:
+        import psutil
+
+        out = {}
+        for get_pids in self.groups.values():
+            for pid in get_pids():
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    times = psutil.Process(pid).cpu_times()
+                    out[pid] = times.user + times.system
+        return out
+
+    def __enter__(self) -> CpuAccount:
+        import psutil
+
+        self.pids0 = {label: list(get()) for label, get in self.groups.items()}
+        self.cpu0 = self._snapshot()
+        self.self0 = sum(os.times()[:2])
+        self.machine0 = psutil.cpu_times()
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import psutil
+
+        wall = time.perf_counter() - self.t0
+        cpu1 = self._snapshot()
+        result: dict[str, float] = {}
+        ours = 0.0
+        for label, get in self.groups.items():
+            pids = set(self.pids0[label]) | set(get())
+            used = sum(cpu1.get(p, 0.0) - self.cpu0.get(p, 0.0) for p in pids if p in cpu1)
+            ours += used
+            result[label] = round(100 * used / wall, 1)
+        me = sum(os.times()[:2]) - self.self0
+        ours += me
+        result["bench_process"] = round(100 * me / wall, 1)
+        m1 = psutil.cpu_times()
+        busy = sum(
+            getattr(m1, f) - getattr(self.machine0, f)
+            for f in ("user", "system", "nice", "irq", "softirq", "steal")
+            if hasattr(m1, f)
+        )
+        result["machine_total"] = round(100 * busy / wall, 1)
+        result["everything_else"] = round(100 * (busy - ours) / wall, 1)
+        self.result = result
 
 
 @dataclass

@@ -20,10 +20,10 @@ Steps are short (default 60 s) so the whole run stays under 10 minutes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import resource
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -31,9 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import harness  # noqa: E402
-from bench.harness import log  # noqa: E402
-from bench.web import locust_row  # noqa: E402
+from bench import harness
+from bench.harness import log
+from bench.web import locust_row
 
 PORT = 8094
 NAMES = ("interview page", "autosave", "submit", "results page")
@@ -64,10 +64,8 @@ def run_locust(
     stats_path = Path(f"{prefix}_stats.csv")
     stats = {"Aggregated": locust_row(stats_path, "Aggregated")}
     for name in NAMES:
-        try:
+        with contextlib.suppress(KeyError):
             stats[name] = locust_row(stats_path, name)
-        except KeyError:
-            pass
     failures = Path(f"{prefix}_failures.csv")
     stats["failures"] = failures.read_text().strip().splitlines()[1:6] if failures.exists() else []
     return stats, cpu
@@ -97,10 +95,45 @@ def grading_lag(since: datetime, settle_seconds: float = 20.0) -> dict:
     }
 
 
-def fixtures_for(users: int, rng: random.Random, tag: str) -> Path:
+def warm_up(fixtures: Path) -> None:
+    """Get every gunicorn worker's first, slow requests (lazy imports, template
+    compilation, first Redis and database connections: ~1 s each here) out of the
+    measured steps, and the celery worker's first grades too."""
+    import urllib.parse
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = json.loads(fixtures.read_text())
+    base = f"http://127.0.0.1:{PORT}"
+
+    def call(path: str, headers: dict, body: dict | None = None) -> None:
+        encoded = urllib.parse.urlencode(body).encode() if body is not None else None
+        request = urllib.request.Request(base + path, data=encoded, headers=headers)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+    def candidate(person: dict) -> None:
+        sid = person["sessions"][0]["id"]
+        headers = {
+            "Cookie": f"sessionid={person['cookie']}; csrftoken={data['csrf']}",
+            "X-CSRFToken": data["csrf"],
+            "HX-Request": "true",
+        }
+        call(f"/practice/s/{sid}/", headers)
+        for position in range(3):
+            call(f"/practice/s/{sid}/?q={position}", headers)
+            call(f"/practice/s/{sid}/q/{position}/save", headers, {"text": "warm up " * 20})
+        call(f"/practice/s/{sid}/submit", headers, {})
+        call(f"/practice/s/{sid}/results/", headers)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(candidate, data["candidates"]))
+
+
+def fixtures_for(users: int, rng: random.Random, tag: str, sessions_per_candidate: int = 3) -> Path:
     """Fresh candidates (own login each) with enough interviews for the step."""
     people = harness.make_candidates(users, prefix=f"bench-load-{tag}")
-    sessions = harness.make_open_sessions_bulk(people, 3, 3, rng)
+    sessions = harness.make_open_sessions_bulk(people, sessions_per_candidate, 3, rng)
     cookies = harness.login_cookies(people)
     data = {
         "csrf": harness.CSRF_TOKEN,
@@ -124,9 +157,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--steps", default="50,100,200,400")
     parser.add_argument("--seconds", type=int, default=60, help="per step")
     parser.add_argument("--ceiling-users", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="gunicorn threads per worker (> 1: gthread)"
+    )
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--celery-prefetch", type=int, default=4)
+    parser.add_argument(
+        "--celery-variant",
+        choices=["as-is", "db-reuse"],
+        default="as-is",
+        help="db-reuse: the worker with the connection fix bench/README.md proposes",
+    )
     args = parser.parse_args(argv)
     steps = [max(1, min(int(s), 1000)) for s in args.steps.split(",")]
     seconds = max(10, min(args.seconds, 300))
@@ -136,24 +178,34 @@ def main(argv: list[str] | None = None) -> dict:
     harness.redis_flush()
     rng = random.Random(20260103)
     step_fixtures = {n: fixtures_for(n, rng, f"s{n}") for n in steps}
+    warm_fixtures = fixtures_for(16, rng, "warm", sessions_per_candidate=1)
     ceiling_fixtures = harness.RESULTS_DIR / "load-fixtures-ceiling.json"
     ceiling_fixtures.write_text(
         json.dumps({"csrf": harness.CSRF_TOKEN, "targets": [], "candidates": []})
     )
 
-    log(f"starting gunicorn ({args.workers} sync workers) and a celery worker")
-    gunicorn = harness.start_gunicorn(port=PORT, workers=args.workers, threads=1)
+    server = f"gunicorn {args.workers} x " + (
+        f"gthread ({args.threads} threads)" if args.threads > 1 else "sync"
+    )
+    log(f"starting {server} and a celery worker")
+    gunicorn = harness.start_gunicorn(port=PORT, workers=args.workers, threads=args.threads)
     worker = harness.start_celery_worker(
-        concurrency=args.celery_concurrency, prefetch=args.celery_prefetch, name="celery-load"
+        concurrency=args.celery_concurrency,
+        prefetch=args.celery_prefetch,
+        name="celery-load",
+        env={"DJANGO_SETTINGS_MODULE": "bench.settings_db_reuse"}
+        if args.celery_variant == "db-reuse"
+        else None,
     )
     out: dict = {
-        "server": f"gunicorn {args.workers} x sync",
+        "server": server,
         "celery": f"prefork -c {args.celery_concurrency} "
-        f"--prefetch-multiplier {args.celery_prefetch}",
+        f"--prefetch-multiplier {args.celery_prefetch}, app {args.celery_variant}",
         "seconds_per_step": seconds,
         "steps": [],
     }
     try:
+        warm_up(warm_fixtures)
         log(f"ceiling: bare /status, {args.ceiling_users} users, no think time, 20 s")
         ceiling, ceiling_cpu = run_locust(
             "StatusPage", args.ceiling_users, 20, ceiling_fixtures, "ceiling",
@@ -175,31 +227,21 @@ def main(argv: list[str] | None = None) -> dict:
                 ],
             }
             since = datetime.now(UTC)
-            cpu0 = {
-                "gunicorn": harness.cpu_seconds(harness.process_tree(gunicorn.pid)),
-                "celery": harness.cpu_seconds(harness.process_tree(worker.pid)),
-            }
             log(f"step: {users} candidates for {seconds} s")
-            with harness.RssSampler(groups) as memory:
+            cpu_groups = {
+                "gunicorn": groups["gunicorn"],
+                "celery": groups["celery"],
+                "postgres": harness.pg_backend_pids,
+            }
+            with harness.RssSampler(groups) as memory, harness.CpuAccount(cpu_groups) as cpu:
                 stats, locust_cpu = run_locust(
                     "Candidate", users, seconds, step_fixtures[users], f"s{users}",
                     spawn_rate=max(10, users / 5),
                 )  # fmt: skip
-            cpu = {
-                "locust": round(100 * locust_cpu / seconds, 1),
-                "gunicorn": round(
-                    100
-                    * (harness.cpu_seconds(harness.process_tree(gunicorn.pid)) - cpu0["gunicorn"])
-                    / seconds,
-                    1,
-                ),
-                "celery": round(
-                    100
-                    * (harness.cpu_seconds(harness.process_tree(worker.pid)) - cpu0["celery"])
-                    / seconds,
-                    1,
-                ),
-            }
+            # locust ran (and was reaped) inside the window: its CPU comes from rusage.
+            locust_pct = round(100 * locust_cpu / seconds, 1)
+            cpu.result["locust"] = locust_pct
+            cpu.result["everything_else"] = round(cpu.result["everything_else"] - locust_pct, 1)
             lag = grading_lag(since)
             agg = stats["Aggregated"]
             row = {
@@ -207,7 +249,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "requests": stats,
                 "grading_lag": lag,
                 "memory_mib": memory.summary(),
-                "cpu_pct_of_one_core": cpu,
+                "cpu_pct_of_one_core": cpu.result,
                 "share_of_ceiling": round(agg["rps"] / out["ceiling"]["rps"], 3),
             }
             out["steps"].append(row)

@@ -23,12 +23,13 @@ from locust import FastHttpUser, between, constant, task
 FIXTURES = json.loads(open(os.environ["BENCH_FIXTURES"]).read())  # noqa: SIM115
 CSRF = FIXTURES["csrf"]
 SAVE_SECONDS = float(os.environ.get("BENCH_SAVE_SECONDS", "5"))
-WORDS = (
+TEXT = (
     "A cache keeps copies of expensive results in a faster store so later reads skip the "
     "slow work. On a miss we fall back to the source of truth and store the value with a "
     "TTL. Invalidation on write keeps it fresh; jittered expiry and request coalescing "
     "stop a stampede when a hot key expires under load."
-).split()
+)
+WORDS = TEXT.split()
 
 _candidates = itertools.count()
 _hammer = itertools.count()
@@ -51,6 +52,10 @@ class Candidate(FastHttpUser):
         self.person = people[next(_candidates) % len(people)]
         self.sessions = iter(self.person["sessions"])
         self.rng = random.Random(self.person["cookie"])
+        # Candidates are at different points of their interview when the step starts
+        # (steady state), not all starting question 1 together: the first interview
+        # begins at a random question with a random number of saves left.
+        self.phase: tuple[int, int] | None = (self.rng.randint(0, 2), self.rng.randint(1, 4))
 
     def _think(self, seconds: float) -> None:
         self._sleep(seconds * self.rng.uniform(0.8, 1.2))
@@ -63,20 +68,23 @@ class Candidate(FastHttpUser):
     @task
     def take_interview(self) -> None:
         session = next(self.sessions, None)
-        if session is None:  # pool used up: keep the load going on a running interview
+        if session is None:  # all interviews done (a long step): idle like a reader
             self._think(SAVE_SECONDS)
             return
         sid, questions = session["id"], session["questions"]
         headers = _headers(self.person["cookie"])
         htmx = _headers(self.person["cookie"], htmx=True)
-        self.client.get(f"/practice/s/{sid}/", headers=headers, name="interview page")
-        for position in range(questions):
-            if position:
+        first, first_saves = self.phase or (0, 0)
+        self.phase = None
+        self.client.get(f"/practice/s/{sid}/?q={first}", headers=headers, name="interview page")
+        for position in range(first, questions):
+            if position != first:
                 self.client.get(
                     f"/practice/s/{sid}/?q={position}", headers=headers, name="interview page"
                 )
             words: list[str] = []
-            for _ in range(self.rng.randint(2, 4)):
+            saves = first_saves if position == first and first_saves else self.rng.randint(2, 4)
+            for _ in range(saves):
                 self._think(SAVE_SECONDS)  # typing, then the debounced autosave fires
                 words.extend(self.rng.choices(WORDS, k=self.rng.randint(15, 30)))
                 self.client.post(
@@ -125,6 +133,4 @@ class InterviewHammer(_Hammer):
     @task
     def interview(self) -> None:
         target = self._next()
-        self.client.get(
-            target["page"], headers=_headers(target["cookie"]), name="interview page"
-        )
+        self.client.get(target["page"], headers=_headers(target["cookie"]), name="interview page")

@@ -19,7 +19,9 @@ CELERY_DB_REUSE_MAX = 1000
 
 
 @task_postrun.connect(weak=False)
-def _release_database_connection(**_kwargs) -> None:
+def _release_database_connection(task=None, **_kwargs) -> None:
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
     from django.db import close_old_connections
 
     close_old_connections()

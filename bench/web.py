@@ -39,8 +39,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import harness  # noqa: E402
-from bench.harness import log  # noqa: E402
+from bench import harness
+from bench.harness import log
 
 PORT = 8093
 ENDPOINTS = ("bare", "autosave", "interview")
@@ -124,14 +124,12 @@ def lua_script(fixtures: dict, mode: str) -> Path:
     from urllib.parse import urlencode
 
     items = ",\n".join(
-        '{"%s", "%s", "%s"}' % (t["save"], t["page"], t["cookie"]) for t in fixtures["targets"]
+        f'{{"{t["save"]}", "{t["page"]}", "{t["cookie"]}"}}' for t in fixtures["targets"]
     )
     body = urlencode({"text": fixtures["text"], "seconds": "5"})
     path = harness.RESULTS_DIR / f"wrk-{mode}.lua"
-    path.write_text(
-        LUA_TEMPLATE % {"items": "{" + items + "}", "csrf": fixtures["csrf"], "body": body,
-                        "mode": mode}  # fmt: skip
-    )
+    values = {"items": "{" + items + "}", "csrf": fixtures["csrf"], "body": body, "mode": mode}
+    path.write_text(LUA_TEMPLATE % values)
     return path
 
 
@@ -259,8 +257,8 @@ def measure(tool, fixtures, fixtures_path, mode, concurrency, seconds, gunicorn)
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4, help="gthread only")
@@ -357,10 +355,24 @@ def summarise(rounds: list[dict]) -> dict:
             key: round(statistics.median(run["cpu_pct_of_one_core"][key] for run in runs), 1)
             for key in runs[0]["cpu_pct_of_one_core"]
         }
+        # Server CPU (gunicorn + PostgreSQL backends) per request: what a request costs,
+        # which the other tenants of a shared machine change much less than req/s.
+        summary[mode]["server_cpu_ms"] = round(
+            statistics.median(
+                (run["cpu_pct_of_one_core"]["gunicorn"] + run["cpu_pct_of_one_core"]["postgres"])
+                * 10
+                / run["rps"]
+                for run in runs
+            ),
+            2,
+        )
     for mode, target in TARGETS.items():
         ratios = [r[mode]["rps"] / r["bare"]["rps"] for r in rounds]
         summary[mode]["ratio_to_bare"] = round(statistics.median(ratios), 3)
         summary[mode]["ratio_per_round"] = [round(x, 3) for x in ratios]
+        summary[mode]["cpu_cost_ratio"] = round(
+            summary["bare"]["server_cpu_ms"] / summary[mode]["server_cpu_ms"], 3
+        )
         summary[mode]["target"] = target
         summary[mode]["met"] = statistics.median(ratios) >= target
     return summary
@@ -374,14 +386,17 @@ def report(out: dict) -> None:
     )
     print(
         f"{'endpoint':<10} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}"
-        f" {'ratio':>6}  cpu % of a core: gen / gunicorn / postgres / other"
+        f" {'ratio':>6} {'cpu ms':>6} {'cpu ratio':>9}  cpu % of a core: gen / gunicorn / "
+        f"postgres / other"
     )
     for mode in ENDPOINTS:
         row, cpu = s[mode], s[mode]["cpu_pct_of_one_core"]
         ratio = f"{row['ratio_to_bare']:.0%}" if "ratio_to_bare" in row else "1"
+        cpu_ratio = f"{row['cpu_cost_ratio']:.0%}" if "cpu_cost_ratio" in row else "1"
         print(
             f"{mode:<10} {row['rps']:>7.0f} {row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f} "
-            f"{row['p99_ms']:>7.1f} {row['errors']:>6} {ratio:>6}  "
+            f"{row['p99_ms']:>7.1f} {row['errors']:>6} {ratio:>6} {row['server_cpu_ms']:>6.1f} "
+            f"{cpu_ratio:>9}  "
             f"{cpu['load_generator']:.0f} / {cpu['gunicorn']:.0f} / {cpu['postgres']:.0f} / "
             f"{cpu['everything_else']:.0f}"
         )
@@ -389,8 +404,13 @@ def report(out: dict) -> None:
         row = s[mode]
         print(
             f"{mode}/bare {row['ratio_to_bare']:.0%} (target >= {target:.0%}): "
-            f"{'met' if row['met'] else 'MISSED'}"
+            f"{'met' if row['met'] else 'MISSED'}; per-round ratios "
+            f"{', '.join(f'{x:.0%}' for x in row['ratio_per_round'])}"
         )
+    print(
+        "(ratio: req/s over bare's req/s, median of per-round ratios; cpu ms: gunicorn + "
+        "PostgreSQL CPU per request; cpu ratio: bare's cpu ms over this endpoint's)"
+    )
 
 
 if __name__ == "__main__":
