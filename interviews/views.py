@@ -121,7 +121,7 @@ def save_answer(request: HttpRequest, session_id: int, position: int) -> HttpRes
         response = render(
             request,
             "interviews/interview.html#save_status",
-            {"saved_at": result.saved_at, "revision": result.revision},
+            {"saved_at": result.saved_at},
         )
         return _clock_headers(response, session)
     return redirect(_after_save_url(session, position, data["go"]))

@@ -169,7 +169,7 @@ def test_interview_autosave_and_results_run_fixed_queries(
     )  # fmt: skip
     with django_assert_num_queries(4):
         cand_client.get(reverse("interviews:interview", args=[s.id]) + "?q=1")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         cand_client.post(save_url(s, 1), {"text": "draft"}, headers=HX)
     services.session_submit(session=s)
     with django_assert_num_queries(5):
