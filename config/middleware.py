@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
@@ -21,10 +21,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        if isinstance(exception, DatabaseError) and "locked" in str(exception).lower():
-            logger.warning("database busy: %s", exception)
-        else:
-            logger.error("database unavailable: %s", exception)
+        logger.error("database unavailable: %s", exception)
         body = render_to_string("503.html", {"request": request})
         response = HttpResponse(body, status=503)
         response["Retry-After"] = "5"

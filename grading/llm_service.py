@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from grading.llm import PROMPT_VERSION, LlmConfig, llm_grade
 from grading.models import Grade, GraderKind
+from grading.services import grade_store
 
 logger = logging.getLogger(__name__)
 
@@ -87,15 +87,10 @@ def answer_grade_llm(*, answer, criteria, keyword_result) -> Grade:
 
 
 def _store(*, answer, version: str, **fields) -> Grade:
-    with transaction.atomic():
-        Grade.objects.filter(answer=answer, kind=GraderKind.LLM, is_current=True).update(
-            is_current=False
-        )
-        return Grade.objects.create(
-            answer=answer,
-            kind=GraderKind.LLM,
-            grader_version=version,
-            rubric=answer.snapshot.get("criteria", []),
-            is_current=True,
-            **fields,
-        )
+    return grade_store(
+        answer=answer,
+        kind=GraderKind.LLM,
+        grader_version=version,
+        rubric=answer.snapshot.get("criteria", []),
+        **fields,
+    )

@@ -17,8 +17,3 @@ def final_grade(grades: Iterable[Grade]) -> Grade | None:
     if llm and llm.score is not None and not llm.error and not llm.needs_review:
         return llm
     return current.get(GraderKind.KEYWORD) or current.get(GraderKind.CHOICE)
-
-
-def review_queue(*, answers_qs):
-    """Answers whose current machine grade asks for a human look."""
-    return answers_qs.filter(grades__is_current=True, grades__needs_review=True).distinct()

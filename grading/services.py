@@ -35,10 +35,24 @@ def criteria_from_snapshot(snapshot: dict) -> list[rubric.Criterion]:
     ]
 
 
-def _grade_store(*, answer, kind: str, **fields) -> Grade:
+def criteria_records(criteria) -> list[dict]:
+    """Criteria (e.g. from suggest_rubric) as editable records: the inverse of the above."""
+    return [
+        {
+            "label": c.label,
+            "keywords": list(c.keywords),
+            "weight": round(c.weight, 2),
+            "required": c.required,
+        }
+        for c in criteria
+    ]
+
+
+def grade_store(*, answer, kind: str, **fields) -> Grade:
     """Replace the current grade of this kind with a new row, keeping history."""
-    Grade.objects.filter(answer=answer, kind=kind, is_current=True).update(is_current=False)
-    return Grade.objects.create(answer=answer, kind=kind, is_current=True, **fields)
+    with transaction.atomic():
+        Grade.objects.filter(answer=answer, kind=kind, is_current=True).update(is_current=False)
+        return Grade.objects.create(answer=answer, kind=kind, is_current=True, **fields)
 
 
 def answer_grade_choice(*, answer) -> Grade:
@@ -46,7 +60,7 @@ def answer_grade_choice(*, answer) -> Grade:
     choices = answer.snapshot.get("choices", [])
     index = answer.choice_index
     correct = index is not None and 0 <= index < len(choices) and choices[index]["is_correct"]
-    return _grade_store(
+    return grade_store(
         answer=answer,
         kind=GraderKind.CHOICE,
         grader_version=CHOICE_GRADER_VERSION,
@@ -113,7 +127,7 @@ def grade_answer(*, answer_id: int) -> Grade | None:
         # A rerun (a duplicate delivery, or the worker died during the LLM call below) keeps
         # the stored keyword grade and only completes a missing LLM opinion: the grader is
         # deterministic and answer_grade_llm is idempotent per model and prompt version.
-        keyword_grade = existing or _grade_store(
+        keyword_grade = existing or grade_store(
             answer=answer,
             kind=GraderKind.KEYWORD,
             grader_version=rubric.GRADER_VERSION,
@@ -157,7 +171,7 @@ def grade_override(*, answer, reviewer, score: float, comment: str) -> Grade:
     with transaction.atomic():
         grades = list(Grade.objects.select_for_update().filter(answer=answer, is_current=True))
         before = final_grade(grades)
-        return _grade_store(
+        return grade_store(
             answer=answer,
             kind=GraderKind.HUMAN,
             grader_version="human",

@@ -35,7 +35,10 @@ class StartForm(forms.Form):
 
 
 class SaveForm(forms.Form):
-    """An autosave or a navigation post from the interview page."""
+    """An autosave or a navigation post from the interview page.
+
+    The answer's length is checked by the service, so the refusal can say how long it was.
+    """
 
     text = forms.CharField(required=False, strip=False)
     choice = forms.IntegerField(required=False, min_value=0, max_value=50)
@@ -44,8 +47,3 @@ class SaveForm(forms.Form):
     pasted_chars = forms.IntegerField(required=False, min_value=0)
     hidden = forms.IntegerField(required=False, min_value=0)
     go = forms.CharField(required=False, max_length=10)
-
-    def __init__(self, *args, max_chars: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Length is checked by the service so the refusal message can say how long it was.
-        self.max_chars = max_chars

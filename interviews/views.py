@@ -97,7 +97,7 @@ def save_answer(request: HttpRequest, session_id: int, position: int) -> HttpRes
     retry_after = SAVE_THROTTLE.hit(f"{session.id}")
     if retry_after:
         return too_many_requests(request, retry_after)
-    form = SaveForm(request.POST, max_chars=settings.ANSWER_MAX_CHARS)
+    form = SaveForm(request.POST)
     if not form.is_valid():
         return _save_problem(
             request, session, "The answer could not be read; please try again.", 400

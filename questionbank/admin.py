@@ -290,18 +290,8 @@ class QuestionAdmin(admin.ModelAdmin):
 
 def _apply_suggested_rubric(question: Question) -> int:
     from grading.autorubric import suggest_rubric
+    from grading.services import criteria_records
 
-    suggested = suggest_rubric(question.prompt, question.model_answer)
-    criteria_replace(
-        question=question,
-        criteria=[
-            {
-                "label": c.label,
-                "weight": c.weight,
-                "required": c.required,
-                "keywords": list(c.keywords),
-            }
-            for c in suggested
-        ],
-    )
+    suggested = criteria_records(suggest_rubric(question.prompt, question.model_answer))
+    criteria_replace(question=question, criteria=suggested)
     return len(suggested)

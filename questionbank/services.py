@@ -53,15 +53,13 @@ def bank_parse(paths: list[Path]) -> list[TopicRecord]:
         if record is None:
             continue
         for question in record.questions:
-            seen_in = slugs.setdefault(question["slug"], path.name)
-            if (
-                seen_in != path.name
-                or sum(1 for q in record.questions if q["slug"] == question["slug"]) > 1
-            ):
+            slug = question["slug"]
+            if slug in slugs:
                 problems.append(
-                    f"{path.name}: question {question['slug']}: slug: duplicated "
-                    f"(also in {seen_in})"
+                    f"{path.name}: question {slug}: slug: duplicated (also in {slugs[slug]})"
                 )
+            else:
+                slugs[slug] = path.name
         records.append(record)
     if problems:
         raise BankFormatError(sorted(set(problems), key=problems.index))

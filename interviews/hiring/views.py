@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.throttle import Throttle, too_many_requests
 from grading.autorubric import suggest_rubric
+from grading.services import criteria_records
 from interviews.hiring import exports, forms, selectors, services
 from interviews.hiring.services import HiringError, InvitationUnavailable, QuestionInvalid
 from interviews.hiring.tokens import token_hash
@@ -348,15 +349,7 @@ def _question_submit(request, *, access, interview_set, question) -> HttpRespons
     form = forms.PrivateQuestionForm(request.POST)
     if request.POST.get("action") == "suggest":
         prompt, model_answer = request.POST.get("prompt", ""), request.POST.get("model_answer", "")
-        suggested = [
-            {
-                "label": c.label,
-                "keywords": list(c.keywords),
-                "weight": round(c.weight, 2),
-                "required": c.required,
-            }
-            for c in suggest_rubric(prompt[:5000], model_answer[:10000])
-        ]
+        suggested = criteria_records(suggest_rubric(prompt[:5000], model_answer[:10000]))
         criteria = forms.criterion_formset(initial=suggested)
         if request.htmx:
             return render(

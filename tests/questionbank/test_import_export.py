@@ -153,3 +153,10 @@ def test_exported_files_are_readable_yaml(tmp_path):
 def test_bundled_bank_imports_cleanly():
     report = bank_import(paths=[BUNDLED_BANK_DIR])
     assert report.created == Question.objects.count() > 0
+
+
+def test_duplicate_slug_within_one_file_is_reported(tmp_path):
+    doubled = GOOD.replace("slug: caching-leaderboard-mcq", "slug: caching-what-is-ttl")
+    with pytest.raises(BankFormatError) as excinfo:
+        bank_import(paths=[write(tmp_path, "a.yaml", doubled)])
+    assert any("slug: duplicated (also in a.yaml)" in p for p in excinfo.value.problems)
