@@ -188,7 +188,7 @@ CACHE_URL = env_str("CACHE_URL")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": CACHE_URL,
             # A hung Redis costs a request at most about a second (see config/throttle.py).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -197,6 +197,11 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# With a shared cache, login sessions are read from it (see config/sessions.py). A
+# per-process cache could not forget a logout made in another process, so without
+# CACHE_URL sessions stay database-only.
+SESSION_ENGINE = "config.sessions" if CACHE_URL else "django.contrib.sessions.backends.db"
+SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 300)
 
 # Grading
 GRADING_SWEEP_AFTER_SECONDS = env_int("GRADING_SWEEP_AFTER_SECONDS", 180)

@@ -6,10 +6,12 @@ import logging
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+
+from config.cache import RedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +21,8 @@ _LOCAL = LocMemCache("viva-throttle-fallback", {})
 
 
 def _incr(store, cache_key: str, window_seconds: int) -> int:
+    if isinstance(store, RedisCache):  # one round trip instead of two to four
+        return store.incr_in_window(cache_key, window_seconds + 1)
     try:
         return store.incr(cache_key)
     except ValueError:
@@ -43,7 +47,7 @@ class Throttle:
         """Count one event; return seconds to wait if this event is over the limit, else 0."""
         cache_key, window = self._key(key)
         try:
-            count = _incr(cache, cache_key, self.window_seconds)
+            count = _incr(caches["default"], cache_key, self.window_seconds)
         except Exception as exc:  # the shared cache is unreachable
             logger.warning("rate-limit cache unavailable, counting locally: %s", exc)
             count = _incr(_LOCAL, cache_key, self.window_seconds)
@@ -52,7 +56,7 @@ class Throttle:
     def blocked_for(self, key: str) -> int:
         cache_key, window = self._key(key)
         try:
-            count = cache.get(cache_key, 0)
+            count = caches["default"].get(cache_key, 0)
         except Exception as exc:  # the shared cache is unreachable
             logger.warning("rate-limit cache unavailable, counting locally: %s", exc)
             count = _LOCAL.get(cache_key, 0)

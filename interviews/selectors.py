@@ -17,14 +17,22 @@ from interviews.models import Answer, Session, SessionKind, SessionStatus
 INVITED_SESSIONS_KEY = "viva_invited_sessions"
 
 
-def session_get_for_request(*, request, session_id: int, with_answers: bool = False) -> Session:
+def session_get_for_request(*, request, session_id: int) -> Session:
     """The session if it belongs to this user (or this browser's invitation), else 404."""
-    queryset = Session.objects.all()
-    if with_answers:
-        queryset = queryset.prefetch_related(
-            Prefetch("answers", queryset=Answer.objects.order_by("position"))
-        )
-    session = queryset.filter(id=session_id).first()
+    return _check_access(request, Session.objects.filter(id=session_id).first())
+
+
+def session_answers_for_request(*, request, session_id: int) -> tuple[Session, list[Answer]]:
+    """The session and its answers in position order, in one query; 404 as above."""
+    answers = list(
+        Answer.objects.filter(session_id=session_id).select_related("session").order_by("position")
+    )
+    if not answers:  # every session has answers; without any there is nothing to show
+        raise Http404("No such interview.")
+    return _check_access(request, answers[0].session), answers
+
+
+def _check_access(request, session: Session | None) -> Session:
     if session is None:
         raise Http404("No such interview.")
     user = request.user
@@ -33,6 +41,19 @@ def session_get_for_request(*, request, session_id: int, with_answers: bool = Fa
     if not (owns or invited):
         raise Http404("No such interview.")
     return session
+
+
+def session_writer_id(*, request, session_id: int) -> int | None:
+    """Whose session this request may write to, without reading the session.
+
+    The user's id (the write must match the session's candidate), or None when this
+    browser holds the session's invitation. 404 when it can be neither.
+    """
+    if session_id in request.session.get(INVITED_SESSIONS_KEY, []):
+        return None
+    if not request.user.is_authenticated:
+        raise Http404("No such interview.")
+    return request.user.id
 
 
 def answers_with_grades(session: Session) -> list[Answer]:

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
 from grading.services import answers_grade_after_commit
+from interviews import drafts
 from interviews.errors import (
     AnswerTooLong,
     DeadlinePassed,
@@ -126,14 +126,15 @@ def session_start(
 
 @dataclass(frozen=True)
 class SaveResult:
-    saved_at: object
-    deadline: object
+    saved_at: datetime
+    deadline: datetime
 
 
 def answer_save_draft(
     *,
-    session: Session,
+    session_id: int,
     position: int,
+    candidate_id: int | None = None,
     text: str | None = None,
     choice_index: int | None = None,
     seconds_spent: int = 0,
@@ -143,46 +144,44 @@ def answer_save_draft(
 ) -> SaveResult:
     """Store the latest draft of one answer, if the session is still open.
 
-    Oversized text is refused and the previous draft kept. Integrity counters
-    (paste events, page hidden) only ever add up.
+    With ``candidate_id`` the draft lands only in that candidate's session. Oversized
+    text is refused and the previous draft kept. Integrity counters (paste events, page
+    hidden) only ever add up.
     """
     now = timezone.now()
-    if session.status != SessionStatus.IN_PROGRESS:
-        raise SessionClosed()
-    if now > session.deadline + _grace():
-        session_finalise(session_id=session.id, reason=SessionStatus.TIMED_OUT)
-        raise DeadlinePassed()
     if text is not None and len(text) > settings.ANSWER_MAX_CHARS:
         raise AnswerTooLong(settings.ANSWER_MAX_CHARS, len(text))
-    changes: dict = {
-        "saved_at": now,
-        "revision": F("revision") + 1,
-        "time_spent_seconds": F("time_spent_seconds") + max(0, min(seconds_spent, 3600)),
-        "paste_count": F("paste_count") + max(0, min(pastes, 1000)),
-        "paste_chars": F("paste_chars") + max(0, min(pasted_chars, 10**6)),
-        "hidden_count": F("hidden_count") + max(0, min(hidden, 1000)),
-    }
-    if text is not None:
-        changes["saved_text"] = text
-    if choice_index is not None:
-        changes["choice_index"] = choice_index
-    # The status/deadline filter makes the check and the write one statement, so a
-    # save racing the submit or the deadline cannot land after the session closed.
-    updated = Answer.objects.filter(
-        session_id=session.id,
+    deadline = drafts.write(
+        session_id=session_id,
         position=position,
-        session__status=SessionStatus.IN_PROGRESS,
-        session__deadline__gte=now - _grace(),
-    ).update(**changes)
-    if not updated:
-        if not Answer.objects.filter(session_id=session.id, position=position).exists():
-            raise Http404("No such question.")
-        session.refresh_from_db(fields=["status", "deadline"])
-        if session.status != SessionStatus.IN_PROGRESS:
-            raise SessionClosed()
-        raise DeadlinePassed()
-    # No re-read of the new revision: nothing shows it, and a query is ~10% of a save.
-    return SaveResult(saved_at=now, deadline=session.deadline)
+        candidate_id=candidate_id,
+        now=now,
+        open_after=now - _grace(),
+        text=text,
+        choice_index=choice_index,
+        counters=drafts.Counters(
+            seconds=max(0, min(seconds_spent, 3600)),
+            pastes=max(0, min(pastes, 1000)),
+            pasted_chars=max(0, min(pasted_chars, 10**6)),
+            hidden=max(0, min(hidden, 1000)),
+        ),
+    )
+    if deadline is None:
+        _explain_refused_save(session_id=session_id, position=position, candidate_id=candidate_id)
+    return SaveResult(saved_at=now, deadline=deadline)
+
+
+def _explain_refused_save(*, session_id: int, position: int, candidate_id: int | None):
+    """The write matched nothing: say why, and close a session whose time ran out."""
+    session = Session.objects.filter(id=session_id).first()
+    if session is None or candidate_id not in (None, session.candidate_id):
+        raise Http404("No such interview.")
+    if not Answer.objects.filter(session_id=session_id, position=position).exists():
+        raise Http404("No such question.")
+    if session.status != SessionStatus.IN_PROGRESS:
+        raise SessionClosed()
+    session_finalise(session_id=session_id, reason=SessionStatus.TIMED_OUT)
+    raise DeadlinePassed()
 
 
 def answer_toggle_flag(*, session: Session, position: int) -> bool:

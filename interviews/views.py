@@ -26,9 +26,9 @@ def _epoch_ms(moment) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _clock_headers(response: HttpResponse, session) -> HttpResponse:
+def _clock_headers(response: HttpResponse, deadline) -> HttpResponse:
     """Let the page resync its countdown from the server on every save."""
-    response["X-Viva-Deadline"] = str(_epoch_ms(session.deadline))
+    response["X-Viva-Deadline"] = str(_epoch_ms(deadline))
     response["X-Viva-Server-Now"] = str(_epoch_ms(timezone.now()))
     return response
 
@@ -60,16 +60,13 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def interview(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = selectors.session_get_for_request(
-        request=request, session_id=session_id, with_answers=True
-    )
+    session, answers = selectors.session_answers_for_request(request=request, session_id=session_id)
     if session.is_open and timezone.now() > session.deadline:
         services.session_finalise(session_id=session.id, reason=SessionStatus.TIMED_OUT)
         messages.info(request, "Time is up. Your last saved answers were submitted for grading.")
         return redirect("interviews:results", session_id=session.id)
     if not session.is_open:
         return redirect("interviews:results", session_id=session.id)
-    answers = list(session.answers.all())
     try:
         position = min(max(int(request.GET.get("q", 0)), 0), len(answers) - 1)
     except ValueError:
@@ -79,6 +76,7 @@ def interview(request: HttpRequest, session_id: int) -> HttpResponse:
         "answers": answers,
         "answer": answers[position],
         "position": position,
+        "save_url": reverse("interviews:save", args=[session.id, position]),
         "is_last": position == len(answers) - 1,
         "deadline_ms": _epoch_ms(session.deadline),
         "server_now_ms": _epoch_ms(timezone.now()),
@@ -93,21 +91,25 @@ def interview(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 def save_answer(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
-    session = selectors.session_get_for_request(request=request, session_id=session_id)
-    retry_after = SAVE_THROTTLE.hit(f"{session.id}")
+    # The access check is part of the write itself (see interviews/drafts.py); the
+    # session is read only to explain a refusal.
+    candidate_id = selectors.session_writer_id(request=request, session_id=session_id)
+    requester = candidate_id or request.session.session_key
+    retry_after = SAVE_THROTTLE.hit(f"{session_id}:{requester}")
     if retry_after:
         return too_many_requests(request, retry_after)
     form = SaveForm(request.POST)
     if not form.is_valid():
         return _save_problem(
-            request, session, "The answer could not be read; please try again.", 400
+            request, session_id, "The answer could not be read; please try again.", 400
         )
     data = form.cleaned_data
     is_choice = "choice" in request.POST
     try:
         result = services.answer_save_draft(
-            session=session,
+            session_id=session_id,
             position=position,
+            candidate_id=candidate_id,
             text=None if is_choice else data["text"],
             choice_index=data["choice"] if is_choice else None,
             seconds_spent=data["seconds"] or 0,
@@ -116,25 +118,28 @@ def save_answer(request: HttpRequest, session_id: int, position: int) -> HttpRes
             hidden=data["hidden"] or 0,
         )
     except InterviewError as exc:
-        return _save_problem(request, session, exc.message, exc.status_code)
+        return _save_problem(request, session_id, exc.message, exc.status_code)
     if request.htmx:
         response = render(
             request,
             "interviews/interview.html#save_status",
             {"saved_at": result.saved_at},
         )
-        return _clock_headers(response, session)
-    return redirect(_after_save_url(session, position, data["go"]))
+        return _clock_headers(response, result.deadline)
+    return redirect(_after_save_url(session_id, position, data["go"]))
 
 
-def _after_save_url(session, position: int, go: str) -> str:
+def _after_save_url(session_id: int, position: int, go: str) -> str:
+    url = reverse("interviews:interview", args=[session_id])
     if go == "submit":
-        return reverse("interviews:interview", args=[session.id]) + f"?q={position}#submit"
+        return url + f"?q={position}#submit"
     step = {"next": 1, "prev": -1}.get(go, 0)
-    return reverse("interviews:interview", args=[session.id]) + f"?q={max(0, position + step)}"
+    return url + f"?q={max(0, position + step)}"
 
 
-def _save_problem(request, session, message: str, status: int) -> HttpResponse:
+def _save_problem(request, session_id: int, message: str, status: int) -> HttpResponse:
+    """A refused save: say why, keeping the page's clock in step (rare, so read the session)."""
+    session = selectors.session_get_for_request(request=request, session_id=session_id)
     if request.htmx:
         response = render(
             request,
@@ -142,7 +147,7 @@ def _save_problem(request, session, message: str, status: int) -> HttpResponse:
             {"problem": message, "closed": status == 409, "session": session},
             status=status,
         )
-        return _clock_headers(response, session)
+        return _clock_headers(response, session.deadline)
     messages.error(request, message)
     return redirect("interviews:interview", session_id=session.id)
 
@@ -153,7 +158,7 @@ def toggle_flag(request: HttpRequest, session_id: int, position: int) -> HttpRes
     try:
         flagged = services.answer_toggle_flag(session=session, position=position)
     except InterviewError as exc:
-        return _save_problem(request, session, exc.message, exc.status_code)
+        return _save_problem(request, session.id, exc.message, exc.status_code)
     if request.htmx:
         return render(
             request,

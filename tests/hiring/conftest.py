@@ -81,7 +81,7 @@ def answer_all(session, text: str, *, pastes: int = 0, hidden: int = 0) -> None:
     for answer in session.answers.order_by("position"):
         if answer.is_free_text:
             answer_save_draft(
-                session=session,
+                session_id=session.id,
                 position=answer.position,
                 text=text,
                 seconds_spent=60,
@@ -90,7 +90,7 @@ def answer_all(session, text: str, *, pastes: int = 0, hidden: int = 0) -> None:
                 hidden=hidden,
             )
         else:
-            answer_save_draft(session=session, position=answer.position, choice_index=0)
+            answer_save_draft(session_id=session.id, position=answer.position, choice_index=0)
 
 
 def finish_and_grade(session) -> None:

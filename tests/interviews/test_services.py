@@ -69,29 +69,31 @@ def test_editing_the_bank_never_rewrites_what_was_asked(session):
 
 
 def test_save_draft_and_oversize_keeps_previous(session, settings):
-    services.answer_save_draft(session=session, position=0, text="first draft")
+    services.answer_save_draft(session_id=session.id, position=0, text="first draft")
     with pytest.raises(AnswerTooLong, match="limit is"):
         services.answer_save_draft(
-            session=session, position=0, text="x" * (settings.ANSWER_MAX_CHARS + 1)
+            session_id=session.id, position=0, text="x" * (settings.ANSWER_MAX_CHARS + 1)
         )
     assert Answer.objects.get(session=session, position=0).saved_text == "first draft"
 
 
 def test_integrity_counters_only_add_up(session):
-    services.answer_save_draft(session=session, position=0, text="a", pastes=1, pasted_chars=40)
-    services.answer_save_draft(session=session, position=0, text="ab", pastes=2, hidden=1)
+    services.answer_save_draft(
+        session_id=session.id, position=0, text="a", pastes=1, pasted_chars=40
+    )
+    services.answer_save_draft(session_id=session.id, position=0, text="ab", pastes=2, hidden=1)
     answer = Answer.objects.get(session=session, position=0)
     assert (answer.paste_count, answer.paste_chars, answer.hidden_count) == (3, 40, 1)
 
 
 def test_saves_after_the_deadline_are_refused_and_drafts_become_final(session, settings):
-    services.answer_save_draft(session=session, position=0, text="kept")
+    services.answer_save_draft(session_id=session.id, position=0, text="kept")
     Session.objects.filter(id=session.id).update(
         deadline=timezone.now() - timedelta(seconds=settings.DEADLINE_GRACE_SECONDS + 1)
     )
     session.refresh_from_db()
     with pytest.raises(DeadlinePassed):
-        services.answer_save_draft(session=session, position=0, text="too late")
+        services.answer_save_draft(session_id=session.id, position=0, text="too late")
     session.refresh_from_db()
     assert session.status == SessionStatus.TIMED_OUT
     assert Answer.objects.get(session=session, position=0).saved_text == "kept"
@@ -100,7 +102,7 @@ def test_saves_after_the_deadline_are_refused_and_drafts_become_final(session, s
 def test_a_save_inside_the_grace_period_is_accepted(session):
     Session.objects.filter(id=session.id).update(deadline=timezone.now() - timedelta(seconds=2))
     session.refresh_from_db()
-    services.answer_save_draft(session=session, position=0, text="in flight")
+    services.answer_save_draft(session_id=session.id, position=0, text="in flight")
     assert Answer.objects.get(session=session, position=0).saved_text == "in flight"
 
 
@@ -118,13 +120,13 @@ def test_submit_is_idempotent_and_grades_once(
     assert session.status == SessionStatus.SUBMITTED
     assert len(enqueued) == 1 and len(enqueued[0]) == 4
     with pytest.raises(SessionClosed):
-        services.answer_save_draft(session=session, position=0, text="after submit")
+        services.answer_save_draft(session_id=session.id, position=0, text="after submit")
 
 
 def test_multiple_choice_is_scored_at_once(bank, candidate):
     session = start(candidate, topic_slugs=["http-rest"], count=15, include_multiple_choice=True)
     mcq = session.answers.get(kind="multiple_choice")
-    services.answer_save_draft(session=session, position=mcq.position, choice_index=0)
+    services.answer_save_draft(session_id=session.id, position=mcq.position, choice_index=0)
     services.session_submit(session=session)
     grade = Grade.objects.get(answer=mcq)
     assert grade.kind == "choice" and grade.score == 100.0

@@ -36,7 +36,7 @@ def test_start_requires_login(client):
 
 
 def test_interview_page_shows_saved_text_and_server_deadline(session, cand_client):
-    services.answer_save_draft(session=session, position=1, text="my <b>draft</b>")
+    services.answer_save_draft(session_id=session.id, position=1, text="my <b>draft</b>")
     page = cand_client.get(reverse("interviews:interview", args=[session.id]) + "?q=1")
     html = page.content.decode()
     assert "my &lt;b&gt;draft&lt;/b&gt;" in html
@@ -86,6 +86,29 @@ def test_someone_elses_session_is_404(session, client, other_candidate):
     assert client.post(reverse("interviews:submit", args=[session.id])).status_code == 404
 
 
+def test_a_forged_save_writes_nothing_and_does_not_throttle_the_owner(
+    session, client, candidate, other_candidate, monkeypatch
+):
+    from config.throttle import Throttle
+    from interviews import views
+
+    monkeypatch.setattr(views, "SAVE_THROTTLE", Throttle("autosave", limit=2, window_seconds=60))
+    services.answer_save_draft(session_id=session.id, position=0, text="mine")
+    client.force_login(other_candidate)
+    for _ in range(4):
+        response = client.post(save_url(session), {"text": "forged"}, headers=HX)
+        assert response.status_code in {404, 429}
+    assert Answer.objects.get(session=session, position=0).saved_text == "mine"
+    client.force_login(candidate)
+    assert client.post(save_url(session), {"text": "still mine"}, headers=HX).status_code == 200
+    assert Answer.objects.get(session=session, position=0).saved_text == "still mine"
+
+
+def test_saving_to_a_missing_question_is_404(session, cand_client):
+    response = cand_client.post(save_url(session, 99), {"text": "x"}, headers=HX)
+    assert response.status_code == 404
+
+
 def test_anonymous_gets_404_for_a_session(session, client):
     assert client.get(reverse("interviews:interview", args=[session.id])).status_code == 404
 
@@ -131,7 +154,9 @@ def _finished_sessions(candidate, n):
             include_multiple_choice=True, start_key=uuid.uuid4().hex,
         )  # fmt: skip
         for a in s.answers.all():
-            services.answer_save_draft(session=s, position=a.position, text="same state retry")
+            services.answer_save_draft(
+                session_id=s.id, position=a.position, text="same state retry"
+            )
         services.session_submit(session=s)
         for a in s.answers.all():
             grade_answer(answer_id=a.id)
@@ -167,9 +192,11 @@ def test_interview_autosave_and_results_run_fixed_queries(
         candidate=candidate, level="junior", topic_slugs=[], count=count,
         include_multiple_choice=True, start_key=f"q{count}",
     )  # fmt: skip
-    with django_assert_num_queries(4):
+    # django session, user, the session with its answers
+    with django_assert_num_queries(3):
         cand_client.get(reverse("interviews:interview", args=[s.id]) + "?q=1")
-    with django_assert_num_queries(4):
+    # django session, user, one UPDATE that checks and writes
+    with django_assert_num_queries(3):
         cand_client.post(save_url(s, 1), {"text": "draft"}, headers=HX)
     services.session_submit(session=s)
     with django_assert_num_queries(5):

@@ -76,7 +76,7 @@ def answer(candidate):
         include_multiple_choice=False,
     )  # fmt: skip
     for position in range(3):
-        interview_services.answer_save_draft(session=session, position=position, text=GOOD)
+        interview_services.answer_save_draft(session_id=session.id, position=position, text=GOOD)
     interview_services.session_submit(session=session)
     return session.answers.order_by("position").first()
 

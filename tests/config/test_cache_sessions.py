@@ -1,0 +1,120 @@
+"""The Redis cache backend and the cache-backed login sessions (config/cache.py, sessions.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+from django.core.cache import caches
+from django.urls import reverse
+
+from interviews import services
+from tests.factories import QuestionFactory, UserFactory, add_rubric
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HX-Request": "true"}
+SESSION_PREFIX = "django.contrib.sessions.cached_db"
+
+
+def _redis_cache_settings(location: str) -> dict:
+    return {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": location,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
+@pytest.fixture
+def redis_cache(redis_url, settings):
+    """Django's cache on a Redis database of its own, and sessions read through it."""
+    base = redis_url.rsplit("/", 1)[0]
+    settings.CACHES = _redis_cache_settings(f"{base}/12")
+    settings.SESSION_ENGINE = "config.sessions"
+    cache = caches["default"]
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+@pytest.fixture
+def unreachable_cache(settings):
+    """A Redis cache nobody listens on: every call fails at once."""
+    settings.CACHES = _redis_cache_settings("redis://127.0.0.1:9/0")
+    settings.SESSION_ENGINE = "config.sessions"
+    return caches["default"]
+
+
+@pytest.fixture
+def interview():
+    user = UserFactory(username="cached")
+    for _ in range(3):
+        add_rubric(QuestionFactory())
+    session = services.session_start(
+        candidate=user, level="junior", topic_slugs=[], count=3, include_multiple_choice=False
+    )
+    return user, session
+
+
+def test_counter_in_window_counts_and_expires(redis_cache):
+    assert [redis_cache.incr_in_window("hits", 60) for _ in range(3)] == [1, 2, 3]
+    assert redis_cache.get("hits") == 3
+    key = redis_cache.make_and_validate_key("hits")
+    ttl = redis_cache._cache.get_client(key).ttl(key)
+    assert 0 < ttl <= 60
+    redis_cache.incr_in_window("hits", 600)  # a later count never stretches the window
+    assert redis_cache._cache.get_client(key).ttl(key) <= 60
+
+
+def test_one_client_object_per_connection_pool(redis_cache):
+    assert redis_cache._cache.get_client("a") is redis_cache._cache.get_client("b")
+
+
+def test_a_logged_in_request_reads_its_session_from_the_cache(
+    redis_cache, interview, client, django_assert_num_queries
+):
+    user, session = interview
+    client.force_login(user)
+    url = reverse("interviews:save", args=[session.id, 0])
+    assert client.post(url, {"text": "first"}, headers=HX).status_code == 200
+    # the user and the one UPDATE: the login session came from Redis
+    with django_assert_num_queries(2):
+        assert client.post(url, {"text": "second"}, headers=HX).status_code == 200
+    key = SESSION_PREFIX + client.session.session_key
+    ttl = redis_cache._cache.get_client(key).ttl(redis_cache.make_and_validate_key(key))
+    assert 0 < ttl <= 300  # SESSION_CACHE_SECONDS, not the two-week login
+
+
+def test_the_database_stays_the_record(redis_cache, interview, client):
+    user, session = interview
+    client.force_login(user)
+    redis_cache.clear()  # Redis restarted empty: nobody is logged out
+    page = client.get(reverse("interviews:interview", args=[session.id]))
+    assert page.status_code == 200
+    assert DatabaseStore().exists(client.session.session_key)
+
+
+def test_logout_ends_the_session_everywhere(redis_cache, interview, client):
+    user, session = interview
+    client.force_login(user)
+    url = reverse("interviews:interview", args=[session.id])
+    assert client.get(url).status_code == 200
+    cookie = client.cookies["sessionid"].value
+    client.post(reverse("logout"))
+    client.cookies["sessionid"] = cookie  # replay the old cookie
+    assert client.get(url).status_code == 404
+
+
+def test_an_unreachable_cache_falls_back_to_the_database(unreachable_cache, interview, client):
+    user, session = interview
+    login = client.post(
+        reverse("login"), {"username": user.username, "password": "correct-horse-battery"}
+    )
+    assert login.status_code == 302
+    page = client.get(reverse("interviews:interview", args=[session.id]))
+    assert page.status_code == 200
+    url = reverse("interviews:save", args=[session.id, 0])
+    assert client.post(url, {"text": "kept"}, headers=HX).status_code == 200
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("interviews:interview", args=[session.id])).status_code == 404
