@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "questionbank",
     "grading",
     "interviews",
+    "config.apps.ConfigConfig",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,11 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Django's ModelBackend, with the logged-in user read from the shared cache when there
+# is one (config/auth.py).
+AUTHENTICATION_BACKENDS = ["config.auth.CachedUserBackend"]
+USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

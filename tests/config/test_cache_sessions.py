@@ -1,4 +1,5 @@
-"""The Redis cache backend and the cache-backed login sessions (config/cache.py, sessions.py)."""
+"""The Redis cache backend, and login sessions and users read from it (config/cache.py,
+sessions.py, auth.py)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def _redis_cache_settings(location: str) -> dict:
 def redis_cache(redis_url, settings):
     """Django's cache on a Redis database of its own, and sessions read through it."""
     base = redis_url.rsplit("/", 1)[0]
-    settings.CACHES = _redis_cache_settings(f"{base}/12")
+    settings.CACHE_URL = f"{base}/12"
+    settings.CACHES = _redis_cache_settings(settings.CACHE_URL)
     settings.SESSION_ENGINE = "config.sessions"
     cache = caches["default"]
     cache.clear()
@@ -41,7 +43,8 @@ def redis_cache(redis_url, settings):
 @pytest.fixture
 def unreachable_cache(settings):
     """A Redis cache nobody listens on: every call fails at once."""
-    settings.CACHES = _redis_cache_settings("redis://127.0.0.1:9/0")
+    settings.CACHE_URL = "redis://127.0.0.1:9/0"
+    settings.CACHES = _redis_cache_settings(settings.CACHE_URL)
     settings.SESSION_ENGINE = "config.sessions"
     return caches["default"]
 
@@ -71,15 +74,15 @@ def test_one_client_object_per_connection_pool(redis_cache):
     assert redis_cache._cache.get_client("a") is redis_cache._cache.get_client("b")
 
 
-def test_a_logged_in_request_reads_its_session_from_the_cache(
+def test_a_logged_in_request_reads_its_session_and_user_from_the_cache(
     redis_cache, interview, client, django_assert_num_queries
 ):
     user, session = interview
     client.force_login(user)
     url = reverse("interviews:save", args=[session.id, 0])
     assert client.post(url, {"text": "first"}, headers=HX).status_code == 200
-    # the user and the one UPDATE: the login session came from Redis
-    with django_assert_num_queries(2):
+    # only the UPDATE: the login session and the user came from Redis
+    with django_assert_num_queries(1):
         assert client.post(url, {"text": "second"}, headers=HX).status_code == 200
     key = SESSION_PREFIX + client.session.session_key
     ttl = redis_cache._cache.get_client(key).ttl(redis_cache.make_and_validate_key(key))
@@ -118,3 +121,17 @@ def test_an_unreachable_cache_falls_back_to_the_database(unreachable_cache, inte
     assert client.post(url, {"text": "kept"}, headers=HX).status_code == 200
     assert client.post(reverse("logout")).status_code == 302
     assert client.get(reverse("interviews:interview", args=[session.id])).status_code == 404
+
+
+@pytest.mark.parametrize("change", ["password", "deactivate"])
+def test_a_changed_user_is_read_afresh(redis_cache, interview, client, change):
+    user, session = interview
+    client.force_login(user)
+    url = reverse("interviews:interview", args=[session.id])
+    assert client.get(url).status_code == 200  # the user is now cached
+    if change == "password":
+        user.set_password("another-long-passphrase")  # logs out every other session
+    else:
+        user.is_active = False
+    user.save()
+    assert client.get(url).status_code == 404
