@@ -3,15 +3,19 @@
     uv run python bench/pipeline.py [--answers 3000] [--rounds 3] [--rate 50] [--seconds 20]
     uv run python bench/pipeline.py --sweep      # also try other worker settings
 
+The worker is the app as it is (``celery -A config worker``, the app's settings), with
+prefork ``-c 2`` and the app's prefetch multiplier unless told otherwise.
+
 (a) Throughput. N finalised ~100-word answers to bundled-bank questions (imported with
-    ``import_questions``) wait in the database. The clock starts, the app's own
-    ``grading_enqueue`` publishes N ``grading.tasks.grade_answer`` tasks, and the clock
-    stops when the broker holds no message (queue empty, nothing delivered but unacked:
-    with ``acks_late`` a task is acked only after its grade is committed) and all N
-    keyword grades are in the database. Baseline in the same run, through the same
-    broker and worker: N of the app's ``grading.tasks.noop``; it ends the same way, and
-    the worker's own counters (``inspect stats``) confirm all N ran. Rounds alternate
-    baseline and grading; the median round is reported.
+    ``import_questions``), in submitted sessions of 5, wait in the database. The clock
+    starts, the app's own ``grading_enqueue`` is called once per session, as a submit
+    does (one ``grading.tasks.grade_answers`` task per session), and the clock stops when
+    the broker holds no message (queue empty, nothing delivered but unacked: with
+    ``acks_late`` a task is acked only after its grades are committed) and all N keyword
+    grades are in the database. Baseline in the same run, through the same broker and
+    worker: N of the app's ``grading.tasks.noop``, one task per answer; it ends the same
+    way, and the worker's own counters (``inspect stats``) confirm all N ran. Rounds
+    alternate baseline and grading; the median round is reported.
 
 (b) Latency. Sessions of 5 free-text answers are submitted with the app's
     ``session_submit`` service (store, then enqueue on commit) at a steady 50 answers/s
@@ -23,7 +27,6 @@ Needs only PostgreSQL and Redis on 127.0.0.1 (see bench/harness.py for the targe
 from __future__ import annotations
 
 import argparse
-import contextlib
 import random
 import statistics
 import sys
@@ -150,7 +153,17 @@ def pg_sessions() -> int:
         return int(cursor.fetchone()[0])
 
 
-def measure_grading(broker: Broker, ids: list[int], batch: int = 0) -> dict:
+def enqueue(answer_ids: list[int]) -> int:
+    """The app's ``grading_enqueue``, once per session, as ``session_submit`` calls it."""
+    from grading.services import grading_enqueue
+
+    return sum(
+        grading_enqueue(answer_ids=answer_ids[i : i + PER_SESSION])
+        for i in range(0, len(answer_ids), PER_SESSION)
+    )
+
+
+def measure_grading(broker: Broker, ids: list[int]) -> dict:
     from grading.models import Grade
 
     sessions_before = pg_sessions()
@@ -160,9 +173,9 @@ def measure_grading(broker: Broker, ids: list[int], batch: int = 0) -> dict:
 
     wall_start = datetime.now(UTC)
     start = time.perf_counter()
-    sent = enqueue(ids, batch)
+    sent = enqueue(ids)
     enqueued = time.perf_counter()
-    assert sent == len(ids), f"only {sent} of {len(ids)} tasks were published"
+    assert sent == len(ids), f"only {sent} of {len(ids)} answers were enqueued"
     end = broker.wait_empty(lambda: stored() == len(ids), timeout=300)
     last = Grade.objects.filter(answer_id__in=ids).order_by("-created_at").first().created_at
     time.sleep(1.0)  # PostgreSQL counts a connection when it ends; let the counter settle
@@ -189,7 +202,7 @@ def cpu_groups(worker_pid: int) -> dict:
     }
 
 
-def throughput(candidate, rng, *, n: int, rounds: int, app, batch: int, worker_pid) -> dict:
+def throughput(candidate, rng, *, n: int, rounds: int, app, worker_pid) -> dict:
     broker = Broker()
     done = noop_total(app)
     noop_runs, grade_runs = [], []
@@ -200,7 +213,7 @@ def throughput(candidate, rng, *, n: int, rounds: int, app, batch: int, worker_p
         base["cpu_pct_of_one_core"] = cpu.result
         done += n
         with harness.CpuAccount(cpu_groups(worker_pid)) as cpu:
-            graded = measure_grading(broker, ids, batch)
+            graded = measure_grading(broker, ids)
         graded["cpu_pct_of_one_core"] = cpu.result
         noop_runs.append(base)
         grade_runs.append(graded)
@@ -236,23 +249,11 @@ def throughput(candidate, rng, *, n: int, rounds: int, app, batch: int, worker_p
     }
 
 
-def latency(
-    candidate, rng, *, rate: float, seconds: float, batch: int, per_session: int = PER_SESSION
-) -> dict:
+def latency(candidate, rng, *, rate: float, seconds: float, per_session: int = PER_SESSION) -> dict:
     """Submit sessions at a steady answer rate; submit call -> Grade.created_at."""
-    from unittest import mock
-
     from grading.models import Grade
     from interviews.services import session_submit
 
-    # The batch variant's submit enqueues one task per session (the proposed change).
-    patch = (
-        mock.patch(
-            "grading.services.grading_enqueue", lambda *, answer_ids: enqueue(answer_ids, batch)
-        )
-        if batch
-        else contextlib.nullcontext()
-    )
     sessions_per_second = rate / per_session
     count = int(seconds * sessions_per_second)
     sessions = make_open_sessions(candidate, count, per_session, rng)
@@ -267,8 +268,7 @@ def latency(
         elif pause < -0.05:
             late += 1
         submitted_at[session.id] = datetime.now(UTC)
-        with patch:
-            session_submit(session=session)
+        session_submit(session=session)
     elapsed = time.perf_counter() - start
     expected = count * per_session
     grades = Grade.objects.filter(answer__session__in=sessions, kind="keyword", is_current=True)
@@ -316,59 +316,26 @@ def grader_alone(candidate, rng, n: int = 500) -> dict:
     }
 
 
-def warm_up(app, candidate, rng, batch: int) -> None:
+def warm_up(app, candidate, rng) -> None:
     """Import modules, open pooled connections and fill caches in every worker child."""
     broker = Broker()
     done = noop_total(app)
     measure_noop(app, broker, 200, done)
-    measure_grading(broker, make_submitted_answers(candidate, 200, rng), batch)
+    measure_grading(broker, make_submitted_answers(candidate, 200, rng))
 
 
 ASYNC_COMMIT = "options=-c%20synchronous_commit%3Doff"
 
 
-# How the worker runs. "as-is" is the app today; the others apply changes that
-# bench/README.md proposes, to the bench's worker only:
-# - db-reuse: keep database connections between tasks (bench/settings_db_reuse.py);
-# - batch: db-reuse plus one task per session's answers (bench/proposed_batch.py).
-VARIANTS = {
-    "as-is": {"env": {}, "include": [], "batch": 0},
-    "db-reuse": {
-        "env": {"DJANGO_SETTINGS_MODULE": "bench.settings_db_reuse"},
-        "include": [],
-        "batch": 0,
-    },
-    "batch": {
-        "env": {"DJANGO_SETTINGS_MODULE": "bench.settings_db_reuse"},
-        "include": ["bench.proposed_batch"],
-        "batch": 5,
-    },
-}
-
-
-def enqueue(answer_ids: list[int], batch: int) -> int:
-    """The app's ``grading_enqueue`` or, for the batch variant, its proposed twin."""
-    from grading.services import grading_enqueue
-
-    if not batch:
-        return grading_enqueue(answer_ids=answer_ids)
-    from bench.proposed_batch import grade_answers_task
-
-    for i in range(0, len(answer_ids), batch):
-        grade_answers_task.delay(answer_ids[i : i + batch])
-    return len(answer_ids)
-
-
 def run_config(
-    candidate, rng, *, pool, concurrency, prefetch, variant, async_commit, n, rounds,
-    with_latency, args,
+    candidate, rng, *, pool, concurrency, prefetch, async_commit, n, rounds, with_latency,
+    args,
 ):  # fmt: skip
     from config.celery import app
 
     harness.redis_flush()
-    label = f"{pool} -c {concurrency} --prefetch-multiplier {prefetch}, app {variant}"
-    env = dict(VARIANTS[variant]["env"])
-    batch = VARIANTS[variant]["batch"]
+    label = f"{pool} -c {concurrency} --prefetch-multiplier {prefetch}"
+    env = {}
     if async_commit:
         label += ", synchronous_commit=off"
         sep = "&" if "?" in harness.DATABASE_URL else "?"
@@ -380,39 +347,30 @@ def run_config(
         pool=pool,
         name="celery-pipeline",
         env=env,
-        include=VARIANTS[variant]["include"],
     )
     try:
-        warm_up(app, candidate, rng, batch)
+        warm_up(app, candidate, rng)
         result = {"worker": label, "pool": pool, "concurrency": concurrency}
-        result.update(prefetch=prefetch, variant=variant, async_commit=async_commit)
+        result.update(prefetch=prefetch, async_commit=async_commit)
         result["throughput"] = throughput(
-            candidate, rng, n=n, rounds=rounds, app=app, batch=batch, worker_pid=worker.pid
+            candidate, rng, n=n, rounds=rounds, app=app, worker_pid=worker.pid
         )
         if with_latency:
             log(f"latency at {args.rate:g} answers/s for {args.seconds:g} s")
-            result["latency"] = latency(
-                candidate, rng, rate=args.rate, seconds=args.seconds, batch=batch
-            )
+            result["latency"] = latency(candidate, rng, rate=args.rate, seconds=args.seconds)
         return result
     finally:
         harness.stop_process(worker)
 
 
-# (pool, concurrency, prefetch multiplier, app variant, synchronous_commit=off)
+# (pool, concurrency, prefetch multiplier, synchronous_commit=off)
 SWEEP = [
-    ("prefork", 2, 1, "as-is", False),
-    ("prefork", 2, 4, "as-is", False),
-    ("prefork", 4, 4, "as-is", False),
-    ("prefork", 2, 1, "db-reuse", False),
-    ("prefork", 2, 4, "db-reuse", False),
-    ("prefork", 3, 4, "db-reuse", False),
-    ("prefork", 4, 4, "db-reuse", False),
-    ("threads", 4, 4, "db-reuse", False),
-    ("prefork", 2, 4, "db-reuse", True),
-    ("prefork", 4, 4, "db-reuse", True),
-    ("prefork", 2, 4, "batch", False),
-    ("prefork", 4, 4, "batch", False),
+    ("prefork", 2, 1, False),
+    ("prefork", 2, 4, False),
+    ("prefork", 3, 1, False),
+    ("prefork", 4, 4, False),
+    ("threads", 4, 4, False),
+    ("prefork", 2, 1, True),
 ]
 
 
@@ -424,12 +382,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=float, default=20.0, help="latency run length")
     parser.add_argument("--pool", default="prefork")
     parser.add_argument("--concurrency", type=int, default=2)
-    parser.add_argument("--prefetch", type=int, default=4)
     parser.add_argument(
-        "--variants",
-        default="as-is,db-reuse,batch",
-        help="comma-separated, from: as-is (the app today), db-reuse, batch (the changes "
-        "bench/README.md proposes)",
+        "--prefetch", type=int, default=None, help="default: the app's (settings) multiplier"
     )
     parser.add_argument(
         "--async-commit",
@@ -438,10 +392,6 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--sweep", action="store_true", help="also try other worker settings")
     args = parser.parse_args(argv)
-    args.variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    unknown = set(args.variants) - set(VARIANTS)
-    if unknown:
-        parser.error(f"unknown variant(s): {', '.join(sorted(unknown))}")
     args.answers = max(100, min(args.answers, 50_000))
     args.rounds = max(1, min(args.rounds, 10))
     args.seconds = max(1.0, min(args.seconds, 120.0))
@@ -449,6 +399,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     log(f"pipeline bench: {harness.machine_note()}")
     harness.setup_django()
+    if args.prefetch is None:
+        from django.conf import settings
+
+        args.prefetch = settings.CELERY_WORKER_PREFETCH_MULTIPLIER
     rng = random.Random(20260101)
     candidate = harness.make_candidates(1, prefix="bench-pipeline")[0]
     out: dict = {"answers": args.answers, "rounds": args.rounds}
@@ -461,23 +415,19 @@ def main(argv: list[str] | None = None) -> dict:
 
     if args.sweep:
         out["sweep"] = []
-        for pool, concurrency, prefetch, variant, async_commit in SWEEP:
+        for pool, concurrency, prefetch, async_commit in SWEEP:
             out["sweep"].append(
                 run_config(
                     candidate, rng, pool=pool, concurrency=concurrency, prefetch=prefetch,
-                    variant=variant, async_commit=async_commit, n=args.answers, rounds=1,
-                    with_latency=False, args=args,
+                    async_commit=async_commit, n=args.answers, rounds=1, with_latency=False,
+                    args=args,
                 )
             )  # fmt: skip
-    out["variants"] = []
-    for variant in args.variants:
-        out["variants"].append(
-            run_config(
-                candidate, rng, pool=args.pool, concurrency=args.concurrency,
-                prefetch=args.prefetch, variant=variant, async_commit=args.async_commit,
-                n=args.answers, rounds=args.rounds, with_latency=True, args=args,
-            )
-        )  # fmt: skip
+    out["app"] = run_config(
+        candidate, rng, pool=args.pool, concurrency=args.concurrency, prefetch=args.prefetch,
+        async_commit=args.async_commit, n=args.answers, rounds=args.rounds, with_latency=True,
+        args=args,
+    )  # fmt: skip
     harness.redis_flush()
     report(out)
     harness.save_results("pipeline", out)
@@ -496,23 +446,25 @@ def report(out: dict) -> None:
             f"sweep  {row['worker']:<62} noop {t['noop_per_second']:>5.0f}/s  "
             f"graded {t['graded_per_second']:>5.0f}/s  ratio {t['ratio']:.1%}"
         )
+    row = out["app"]
+    t, lat = row["throughput"], row["latency"]
+    ok_t = "met" if t["graded_per_second"] >= 300 else "MISSED"
+    ok_l = "met" if lat["p95_ms"] < 1000 else "MISSED"
     print(
-        f"\n{'worker / app variant':<52} {'noop/s':>7} {'graded/s':>8} {'ratio':>6} "
-        f"{'lat p50':>8} {'p95':>6} {'p99':>6} {'cpu ms':>7}   targets (>= 300/s; p95 < 1 s)"
+        f"\n{'worker (the app as it is)':<42} {'noop/s':>7} {'graded/s':>8} {'ratio':>6} "
+        f"{'lat p50':>8} {'p95':>6} {'p99':>6} {'cpu ms':>7} {'conn':>5}   "
+        "targets (>= 300/s; p95 < 1 s)"
     )
-    for row in out["variants"]:
-        t, lat = row["throughput"], row["latency"]
-        ok_t = "met" if t["graded_per_second"] >= 300 else "MISSED"
-        ok_l = "met" if lat["p95_ms"] < 1000 else "MISSED"
-        print(
-            f"{row['worker']:<52} {t['noop_per_second']:>7.0f} {t['graded_per_second']:>8.0f} "
-            f"{t['ratio']:>6.1%} {lat['p50_ms']:>6.0f}ms {lat['p95_ms']:>4.0f}ms "
-            f"{lat['p99_ms']:>4.0f}ms {t['grade_cpu_ms_per_answer']:>7.1f}   {ok_t}; {ok_l}"
-        )
+    print(
+        f"{row['worker']:<42} {t['noop_per_second']:>7.0f} {t['graded_per_second']:>8.0f} "
+        f"{t['ratio']:>6.1%} {lat['p50_ms']:>6.0f}ms {lat['p95_ms']:>4.0f}ms "
+        f"{lat['p99_ms']:>4.0f}ms {t['grade_cpu_ms_per_answer']:>7.1f} "
+        f"{t['new_db_connections_per_answer']:>5.2f}   {ok_t}; {ok_l}"
+    )
     print(
         "(throughput: median of rounds of N answers enqueued -> N keyword grades stored; "
         "latency: session_submit -> Grade.created_at at a steady rate; cpu ms: CPU of all "
-        "our processes per graded answer)"
+        "our processes per graded answer; conn: new PostgreSQL connections per answer)"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -17,3 +18,37 @@ app.autodiscover_tasks()
 def ping(value: str = "pong") -> str:
     """Round-trip check used by tests and operators: proves a worker consumes the broker."""
     return value
+
+
+# CELERY_DB_REUSE_MAX (settings) stops Celery's Django fixup from closing the database
+# connection, and in prefork children Django's whole psycopg pool, around every task.
+# These two handlers do the part of that closing that is still needed.
+
+
+@worker_init.connect(weak=False)
+def _close_database_before_the_pool_starts(**_kwargs) -> None:
+    """Start the task pool with no connection open in this process.
+
+    With DB reuse on, the fixup no longer closes them here. A forked child would then
+    inherit one, and the solo pool (the tests' in-thread worker) runs the fixup's
+    fork clean-up in this very process: it closes the live connection's socket fd and
+    puts the connection back into Django's pool, which later hands it to a task whose
+    queries then wait forever on a reused fd.
+    """
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        conn.close()
+        if conn.settings_dict["OPTIONS"].get("pool"):
+            conn.close_pool()
+
+
+@task_postrun.connect(weak=False)
+def _release_database_connection(task=None, **_kwargs) -> None:
+    """After each task, hand the connection back to the pool (or drop a broken one),
+    as Django does after each request."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

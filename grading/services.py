@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from grading import rubric
@@ -83,67 +84,108 @@ def answers_grade_after_commit(*, answers: Iterable) -> None:
         transaction.on_commit(lambda: grading_enqueue(answer_ids=free_text_ids))
 
 
-def grading_enqueue(*, answer_ids: list[int]) -> int:
-    """Send grading tasks. A broker outage loses nothing: the sweep enqueues later."""
-    from grading.tasks import grade_answer_task
+# A whole session's free-text answers (at most 15 questions) go in one task.
+GRADING_BATCH_SIZE = 15
 
+
+def grading_enqueue(*, answer_ids: list[int]) -> int:
+    """Send grading tasks, one per batch of answers; returns how many answers were sent.
+
+    A broker outage loses nothing: the sweep enqueues later. With the LLM on, each
+    answer gets its own task, so one slow LLM call does not hold back the others.
+    """
+    from grading.tasks import grade_answers_task
+
+    size = 1 if llm_enabled() else GRADING_BATCH_SIZE
     sent = 0
-    for answer_id in answer_ids:
+    for start in range(0, len(answer_ids), size):
+        batch = answer_ids[start : start + size]
         try:
-            grade_answer_task.delay(answer_id)
-            sent += 1
+            grade_answers_task.delay(batch)
         except Exception:  # the broker is down or unreachable
-            logger.warning("could not enqueue grading of answer %s; the sweep will", answer_id)
+            logger.warning("could not enqueue grading of answers %s; the sweep will", batch)
             break
+        sent += len(batch)
     return sent
 
 
-def grade_answer(*, answer_id: int) -> Grade | None:
-    """Grade one free-text answer with the keyword grader (and the LLM when configured).
+def grade_answer(*, answer_id: int) -> int:
+    """Grade one free-text answer: a batch of one."""
+    return grade_answers(answer_ids=[answer_id])
 
-    Idempotent: if a current keyword grade from this grader version exists, it stands.
+
+def grade_answers(*, answer_ids: list[int]) -> int:
+    """Grade free-text answers with the keyword grader (and the LLM when configured).
+
+    Returns how many answers it graded. Idempotent: an answer whose current keyword
+    grade is from this grader version keeps it. A batch costs two queries whatever its
+    size: one SELECT reads the answers with the version of their current keyword grade,
+    and one INSERT, in a short transaction, stores the new grades. Grading runs before
+    that transaction, so no lock is held while it computes. A duplicate delivery
+    running at the same moment is settled by the one-current-grade-per-kind unique
+    index, which turns its INSERT into a no-op (ON CONFLICT DO NOTHING).
     """
     from interviews.models import Answer
 
-    with transaction.atomic():
-        answer = Answer.objects.select_for_update().filter(id=answer_id).first()
-        if answer is None:  # deleted since it was enqueued: nothing to grade
-            logger.info("answer %s no longer exists; skipping", answer_id)
-            return None
-        if not answer.is_free_text:
-            return None
-        existing = Grade.objects.filter(
-            answer=answer,
-            kind=GraderKind.KEYWORD,
-            is_current=True,
-            grader_version=rubric.GRADER_VERSION,
-        ).first()
-        if existing and not llm_enabled():
-            return existing
+    current_version = (
+        Grade.objects.filter(answer=OuterRef("pk"), kind=GraderKind.KEYWORD, is_current=True)
+        .order_by()  # at most one current row per kind: no sort needed
+        .values("grader_version")[:1]
+    )
+    answers = (
+        Answer.objects.filter(id__in=answer_ids, kind="free_text")
+        .annotate(keyword_version=Subquery(current_version))
+        .only("snapshot", "saved_text")
+        .order_by("id")
+    )
+    with_llm = llm_enabled()
+    new, outdated, second_opinions = [], [], []
+    for answer in answers:
+        graded = answer.keyword_version == rubric.GRADER_VERSION
+        # A rerun with the LLM on (a duplicate delivery, or the worker died during the
+        # LLM call) keeps the keyword grade and only completes a missing LLM opinion: the
+        # grader is deterministic and answer_grade_llm is idempotent per model and prompt.
+        if graded and not with_llm:
+            continue
         snapshot = answer.snapshot
         criteria = criteria_from_snapshot(snapshot)
         started = time.perf_counter()
         result = rubric.grade(snapshot.get("prompt", ""), criteria, answer.saved_text)
-        # A rerun (a duplicate delivery, or the worker died during the LLM call below) keeps
-        # the stored keyword grade and only completes a missing LLM opinion: the grader is
-        # deterministic and answer_grade_llm is idempotent per model and prompt version.
-        keyword_grade = existing or grade_store(
-            answer=answer,
-            kind=GraderKind.KEYWORD,
-            grader_version=rubric.GRADER_VERSION,
-            rubric=snapshot.get("criteria", []),
-            score=result.score,
-            verdicts=[_verdict_dict(v) for v in result.verdicts],
-            flags=list(result.flags),
-            confidence=result.confidence,
-            needs_review=result.confidence < 0.5,
-            duration_ms=int((time.perf_counter() - started) * 1000),
+        if with_llm:
+            second_opinions.append((answer, criteria, result))
+        if graded:
+            continue
+        if answer.keyword_version is not None:
+            outdated.append(answer.id)
+        new.append(
+            Grade(
+                answer=answer,
+                kind=GraderKind.KEYWORD,
+                is_current=True,
+                grader_version=rubric.GRADER_VERSION,
+                rubric=snapshot.get("criteria", []),
+                score=result.score,
+                verdicts=[_verdict_dict(v) for v in result.verdicts],
+                flags=list(result.flags),
+                confidence=result.confidence,
+                needs_review=result.confidence < 0.5,
+                duration_ms=int((time.perf_counter() - started) * 1000),
+            )
         )
-    if llm_enabled():
+    if new:
+        with transaction.atomic():
+            if outdated:  # graded by an older grader version: keep it as history
+                Grade.objects.filter(
+                    answer_id__in=outdated, kind=GraderKind.KEYWORD, is_current=True
+                ).exclude(grader_version=rubric.GRADER_VERSION).update(is_current=False)
+            Grade.objects.bulk_create(new, ignore_conflicts=True)
+    # After the commit, one call per answer: the keyword grades stand whatever the LLM does.
+    if second_opinions:
         from grading.llm_service import answer_grade_llm
 
-        answer_grade_llm(answer=answer, criteria=criteria, keyword_result=result)
-    return keyword_grade
+        for answer, criteria, result in second_opinions:
+            answer_grade_llm(answer=answer, criteria=criteria, keyword_result=result)
+    return len(new)
 
 
 def _verdict_dict(verdict) -> dict:
@@ -196,5 +238,6 @@ def ungraded_answer_ids(*, older_than_seconds: int, limit: int = 500) -> list[in
             session__finished_at__lte=cutoff,
         )
         .exclude(grades__kind=GraderKind.KEYWORD, grades__is_current=True)
+        .order_by("id")  # a session's answers are adjacent, so they share a batch
         .values_list("id", flat=True)[:limit]
     )

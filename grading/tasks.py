@@ -11,19 +11,28 @@ from grading import services
 
 logger = logging.getLogger(__name__)
 
+# Acknowledged only once the grades are stored; re-queued if the worker dies; retried
+# with backoff. Safe because grading is idempotent.
+RELIABLE = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
-@shared_task(
-    name="grading.tasks.grade_answer",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(Exception,),
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=5,
-)
+
+@shared_task(name="grading.tasks.grade_answers", **RELIABLE)
+def grade_answers_task(answer_ids: list[int]) -> None:
+    services.grade_answers(answer_ids=answer_ids)
+
+
+@shared_task(name="grading.tasks.grade_answer", **RELIABLE)
 def grade_answer_task(answer_id: int) -> None:
-    services.grade_answer(answer_id=answer_id)
+    """One answer (messages queued before batches, or sent by hand): a batch of one."""
+    services.grade_answers(answer_ids=[answer_id])
 
 
 @shared_task(name="grading.tasks.sweep_ungraded")

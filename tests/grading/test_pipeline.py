@@ -60,7 +60,7 @@ def test_submit_over_http_is_graded_by_the_worker(celery_worker_live, client):
 @pytest.mark.django_db(transaction=True)
 def test_grading_twice_leaves_one_current_grade(celery_worker_live):
     session = make_session(UserFactory(username="twice"), n=1)
-    interview_services.answer_save_draft(session=session, position=0, text=GOOD)
+    interview_services.answer_save_draft(session_id=session.id, position=0, text=GOOD)
     Session.objects.filter(id=session.id).update(status="submitted", finished_at=timezone.now())
     answer = session.answers.first()
     grade_answer_task.delay(answer.id)
@@ -77,7 +77,7 @@ def test_grading_twice_leaves_one_current_grade(celery_worker_live):
 def test_sweep_enqueues_answers_left_ungraded(celery_worker_live, settings):
     settings.GRADING_SWEEP_AFTER_SECONDS = 60
     session = make_session(UserFactory(username="swept"), n=1)
-    interview_services.answer_save_draft(session=session, position=0, text=GOOD)
+    interview_services.answer_save_draft(session_id=session.id, position=0, text=GOOD)
     # As if the broker was down when the session was submitted ten minutes ago.
     Session.objects.filter(id=session.id).update(
         status="submitted", finished_at=timezone.now() - timedelta(minutes=10)
@@ -91,7 +91,7 @@ def test_sweep_enqueues_answers_left_ungraded(celery_worker_live, settings):
 @pytest.mark.django_db
 def test_human_override_wins_and_keeps_history(candidate):
     session = make_session(candidate, n=1)
-    interview_services.answer_save_draft(session=session, position=0, text=GOOD)
+    interview_services.answer_save_draft(session_id=session.id, position=0, text=GOOD)
     interview_services.session_submit(session=session)
     answer = session.answers.first()
     services.grade_answer(answer_id=answer.id)
@@ -117,7 +117,7 @@ def test_llm_second_opinion_is_recorded_and_failures_keep_keyword(candidate, set
     settings.OPENAI_BASE_URL = fake_openai.base_url
     settings.GRADING_LLM_MODEL = "scripted-model"
     session = make_session(candidate, n=1)
-    interview_services.answer_save_draft(session=session, position=0, text=GOOD)
+    interview_services.answer_save_draft(session_id=session.id, position=0, text=GOOD)
     interview_services.session_submit(session=session)
     answer = session.answers.first()
     fake_openai.script(Reply.error(503))

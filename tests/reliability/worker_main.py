@@ -5,7 +5,7 @@
 - ``VIVA_TEST_SLOW_GRADE_SECONDS`` + ``VIVA_TEST_SLOW_GRADE_DIR``: grading an answer whose
   text contains ``[slow-once:NAME]`` is slow the first time only (across processes and
   restarts: whoever creates ``DIR/NAME`` first): the pool process writes its pid there and
-  sleeps inside grade_answer's transaction, so the test can kill it mid-grading.
+  sleeps while grading, so the test can kill it mid-grading.
 - ``VIVA_TEST_VISIBILITY_TIMEOUT``: seconds before Redis hands an unacknowledged message
   to another consumer (production: 600). Lets the test see a SIGKILLed worker's task come
   back without waiting ten minutes.
