@@ -162,13 +162,7 @@ def main(argv: list[str] | None = None) -> dict:
         "--threads", type=int, default=1, help="gunicorn threads per worker (> 1: gthread)"
     )
     parser.add_argument("--celery-concurrency", type=int, default=2)
-    parser.add_argument("--celery-prefetch", type=int, default=4)
-    parser.add_argument(
-        "--celery-variant",
-        choices=["as-is", "db-reuse"],
-        default="as-is",
-        help="db-reuse: the worker with the connection fix bench/README.md proposes",
-    )
+    parser.add_argument("--celery-prefetch", type=int, default=1, help="the app's setting is 1")
     args = parser.parse_args(argv)
     steps = [max(1, min(int(s), 1000)) for s in args.steps.split(",")]
     seconds = max(10, min(args.seconds, 300))
@@ -193,14 +187,11 @@ def main(argv: list[str] | None = None) -> dict:
         concurrency=args.celery_concurrency,
         prefetch=args.celery_prefetch,
         name="celery-load",
-        env={"DJANGO_SETTINGS_MODULE": "bench.settings_db_reuse"}
-        if args.celery_variant == "db-reuse"
-        else None,
     )
     out: dict = {
         "server": server,
         "celery": f"prefork -c {args.celery_concurrency} "
-        f"--prefetch-multiplier {args.celery_prefetch}, app {args.celery_variant}",
+        f"--prefetch-multiplier {args.celery_prefetch}",
         "seconds_per_step": seconds,
         "steps": [],
     }
