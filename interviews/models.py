@@ -236,5 +236,9 @@ class Answer(models.Model):
         return self.kind == "free_text"
 
     @property
+    def is_answered(self) -> bool:
+        return bool(self.saved_text.strip()) or self.choice_index is not None
+
+    @property
     def word_count(self) -> int:
         return len(self.saved_text.split())

@@ -83,9 +83,7 @@ def interview(request: HttpRequest, session_id: int) -> HttpResponse:
         "server_now_ms": _epoch_ms(timezone.now()),
         "max_chars": settings.ANSWER_MAX_CHARS,
         "max_chars_display": f"{settings.ANSWER_MAX_CHARS:,}",
-        "answered_count": sum(
-            1 for a in answers if a.saved_text.strip() or a.choice_index is not None
-        ),
+        "answered_count": sum(1 for a in answers if a.is_answered),
     }
     return render(request, "interviews/interview.html", context)
 
