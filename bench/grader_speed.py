@@ -11,8 +11,14 @@ scripts).
 
 Pure Python, no Django. The answers are built deterministically (fixed seed) from a
 pool of realistic backend-interview sentences, with a few misspellings mixed in so
-the near-miss matching is exercised. "cold" is the first pass with the word caches
-emptied; "warm" is the best of the following passes (a long-running worker).
+the near-miss matching is exercised. Every answer is graded in full: nothing is cached
+by answer text.
+
+What the grader caches, as a long-running worker would: parsed whitespace-separated
+chunks (normalised word, stem, punctuation around it), compiled rubrics (per prompt
+and criteria) and, per rubric, what each answer word means to it (keyword stem, near
+miss, negation). "cold" is the first pass with all of these emptied; "warm" is the
+best of the following passes (the same questions answered again and again).
 """
 
 from __future__ import annotations
@@ -122,7 +128,8 @@ def build_answers(count: int, seed: int = 7) -> list[tuple[str, list[Criterion],
 def clear_caches() -> None:
     text_module._INFO_CACHE.clear()
     text_module._ROOT_CACHE.clear()
-    rubric_module._compile.cache_clear()
+    text_module._CHUNK_CACHE.clear()
+    rubric_module._compile.cache_clear()  # the per-rubric word caches go with the rubrics
 
 
 def time_grader(items) -> float:

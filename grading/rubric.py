@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from functools import lru_cache
-from itertools import compress, pairwise, repeat
-from operator import and_, eq, not_
+from dataclasses import asdict, dataclass, field
+from functools import cached_property, lru_cache
+from itertools import accumulate, compress, pairwise
+from operator import and_, ne, not_
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -28,6 +28,7 @@ from grading.text import (
     is_negation_at,
     rarity,
     root,
+    stem_word,
     tokenize,
     word_info,
     word_set,
@@ -160,6 +161,7 @@ class _Crit:
     criterion: Criterion
     alts: list[_Alt]
     prompt_only: bool  # every alternative is made of prompt words only
+    missed: CriterionVerdict  # the verdict when nothing matches
 
 
 @dataclass(slots=True)
@@ -172,8 +174,19 @@ class _Rubric:
     roots: dict[str, str]  # derivational root -> keyword stem
     long_words: list[str]
     long_word_stems: list[str]
-    fuzzy_cache: dict[str, tuple[str, ...]]
     total_weight: float
+    word_hits: _WordHits = field(init=False)  # answer word -> what it is to this rubric
+
+
+@dataclass(slots=True, frozen=True)
+class _WordHit:
+    """What an answer word is to one rubric: the keyword stems it stands for (its own
+    stem, or those of a near miss), whether it is a near miss, and whether it is a
+    negation cue."""
+
+    stems: tuple[str, ...]
+    fuzzy: bool
+    negation: bool
 
 
 def _compile_alt(text: str, prompt_stems: frozenset[str]) -> _Alt | None:
@@ -230,8 +243,15 @@ def _compile(prompt: str, criteria: tuple[Criterion, ...]) -> _Rubric:
                 norm, st = word_info(raw)
                 if len(norm) >= FUZZY_MIN_LEN and norm not in STOPWORDS:
                     long_words.setdefault(norm, st)
-        crits.append(_Crit(c, alts, prompt_only=bool(alts) and all(a.all_prompt for a in alts)))
-    return _Rubric(
+        crits.append(
+            _Crit(
+                c,
+                alts,
+                prompt_only=bool(alts) and all(a.all_prompt for a in alts),
+                missed=_missed(c),
+            )
+        )
+    rub = _Rubric(
         crits=crits,
         prompt_stems=prompt_stems,
         prompt_content=len(prompt_stems),
@@ -240,9 +260,10 @@ def _compile(prompt: str, criteria: tuple[Criterion, ...]) -> _Rubric:
         roots=_root_map(vocab),
         long_words=list(long_words),
         long_word_stems=list(long_words.values()),
-        fuzzy_cache={},
         total_weight=sum(max(c.weight, 0.0) for c in criteria),
     )
+    rub.word_hits = _WordHits(rub)
+    return rub
 
 
 def _root_map(vocab: set[str]) -> dict[str, str]:
@@ -261,13 +282,8 @@ def _near_miss(rub: _Rubric, norm: str) -> tuple[str, ...]:
       first letter;
     - an abbreviation that starts a long keyword word ("nonconst", "init", "param");
     - two words run together ("atleast", "ofdata").
-    Cached per rubric.
     """
-    cache = rub.fuzzy_cache
-    found = cache.get(norm)
-    if found is not None:
-        return found
-    found = ()
+    found: tuple[str, ...] = ()
     st = word_info(norm)[1]
     if len(st) >= 4 and (hit_root := rub.roots.get(root(st))) is not None:
         found = (hit_root,)
@@ -301,10 +317,65 @@ def _near_miss(rub: _Rubric, norm: str) -> tuple[str, ...]:
                 if (lv and (rv or norm[k:] in STOPWORDS)) or (rv and norm[:k] in STOPWORDS):
                     found = tuple(x for x, v in ((left, lv), (right, rv)) if v)
                     break
-    if len(cache) > 2_000:
-        cache.clear()
-    cache[norm] = found
     return found
+
+
+_WORD_HITS_MAX = 4_000  # words remembered per rubric (the answers to one question)
+
+
+def _word_hit(rub: _Rubric, word: str) -> _WordHit | tuple[()]:
+    """What one normalised answer word is to the rubric; () if nothing.
+
+    Words the rubric does not know (misspellings, abbreviations, derived forms) are
+    looked up as near misses; function words, short words and prompt words are not.
+    """
+    stem = stem_word(word)  # as tokenize stems it
+    negation = word in NEGATIONS
+    if stem in rub.vocab:
+        return _WordHit((stem,), fuzzy=False, negation=negation)
+    found: tuple[str, ...] = ()
+    if not (word in STOPWORDS or len(word) < 4 or stem in rub.prompt_stems):
+        found = _near_miss(rub, word)
+    if not (found or negation):
+        return ()
+    return _WordHit(found, fuzzy=bool(found), negation=negation)
+
+
+class _WordHits(dict):
+    """``_word_hit`` of each word seen so far, for one rubric: answers to one question
+    share most of their words. A word's stem and function-word flag depend on the word
+    alone, so the word is the key."""
+
+    __slots__ = ("rubric",)
+
+    def __init__(self, rubric: _Rubric) -> None:
+        super().__init__()
+        self.rubric = rubric
+
+    def __missing__(self, word: str) -> _WordHit | tuple[()]:
+        if len(self) >= _WORD_HITS_MAX:
+            self.clear()
+        hit = self[word] = _word_hit(self.rubric, word)
+        return hit
+
+
+def _index_answer(
+    rub: _Rubric, kept: Sequence[int], kept_words: list[str]
+) -> tuple[dict[str, list[int]], set[int], list[int]]:
+    """Positions of each keyword stem in the answer (ascending), the positions matched
+    as near misses, and those of negation words (ascending)."""
+    hits = list(map(rub.word_hits.__getitem__, kept_words))
+    index: dict[str, list[int]] = {}
+    fuzzy_pos: set[int] = set()
+    negations: list[int] = []
+    for i, hit in zip(compress(kept, hits), filter(None, hits)):
+        for st in hit.stems:
+            index.setdefault(st, []).append(i)
+        if hit.fuzzy:
+            fuzzy_pos.add(i)
+        if hit.negation:
+            negations.append(i)
+    return index, fuzzy_pos, negations
 
 
 # --------------------------------------------------------------------------- answer checks
@@ -425,6 +496,28 @@ def _word_classes() -> tuple[dict[str, str], dict[str, str], frozenset[tuple[str
 _CUR_CLASS, _NEXT_CLASS, _BAD_PAIRS = _word_classes()
 
 
+def _bad_word_orders() -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
+    """The bad class pairs spelled out as words: (word, next word) pairs in one clause,
+    and the words that never end a clause. No bad pair has an ordinary word ("X")
+    second and every classed word is a function word, so bad pairs are adjacent
+    function words."""
+    if any(second == "X" for _, second in _BAD_PAIRS):
+        raise ValueError("a bad pair ends in an ordinary word: list words, not classes")
+    if not STOPWORDS.issuperset(_CUR_CLASS) or not STOPWORDS.issuperset(_NEXT_CLASS):
+        raise ValueError("every classed word must be a function word (STOPWORDS)")
+    pairs = frozenset(
+        (word, after)
+        for word, cls in _CUR_CLASS.items()
+        for after, after_cls in _NEXT_CLASS.items()
+        if (cls, after_cls) in _BAD_PAIRS
+    )
+    enders = frozenset(word for word, cls in _CUR_CLASS.items() if (cls, "E") in _BAD_PAIRS)
+    return pairs, enders
+
+
+_BAD_WORD_PAIRS, _BAD_CLAUSE_ENDS = _bad_word_orders()
+
+
 # Pairs of function words that follow each other all the time in English. In real
 # answers most adjacent function-word pairs are among these; in shuffled words most are
 # not ("the with", "and of", "so at").
@@ -472,47 +565,136 @@ _COMMON_PAIRS = _pair_set(
 )
 
 
-def _anomalies(tokens: Tokens, keep: Sequence[int]) -> tuple[int, int, int, int]:
-    """(function-word sequences that never occur in a sentence, function words checked,
-    adjacent function-word pairs that are not common in English, such pairs).
+def _pick(values: list, positions: Sequence[int]) -> list:
+    """The values at ``positions`` (the list itself when that is all of it)."""
+    if positions == range(len(values)):
+        return values
+    return list(map(values.__getitem__, positions))
+
+
+def _runs(kept: Sequence[int], ids: list[int], starts: list[int]) -> list[int]:
+    """Where each sentence or clause (``ids`` per token, ``starts`` of each) starts among
+    the kept positions, as indices into ``kept``, then ``len(kept)``."""
+    if kept == range(len(ids)):
+        return [*starts, len(kept)]
+    # kept is ascending and the ids never decrease: each run is one stretch of kept
+    picked = _pick(ids, kept)
+    return [0, *compress(range(1, len(kept)), map(ne, picked[1:], picked)), len(kept)]
+
+
+class _View:
+    """Some token positions of an answer, ascending (all of them, or those a check looks
+    at), with the per-position lists the checks need, each worked out once and shared."""
+
+    def __init__(self, tokens: Tokens, positions: Sequence[int], is_content: list[bool]):
+        self.tokens = tokens
+        self.positions = positions
+        self.is_content = is_content  # of every token
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def narrowed(self, positions: Sequence[int]) -> _View:
+        """The view of ``positions``, some of these: this one when they are all of it."""
+        if positions is self.positions:
+            return self
+        return _View(self.tokens, positions, self.is_content)
+
+    @cached_property
+    def words(self) -> list[str]:
+        return _pick(self.tokens.words, self.positions)
+
+    @cached_property
+    def stop(self) -> list[bool]:
+        return _pick(self.tokens.stop, self.positions)
+
+    @cached_property
+    def content_flags(self) -> list[bool]:
+        return _pick(self.is_content, self.positions)
+
+    @cached_property
+    def content_stems(self) -> list[str]:
+        return list(compress(_pick(self.tokens.stems, self.positions), self.content_flags))
+
+    @cached_property
+    def content_before(self) -> list[int]:
+        """Content words before each position of the view, and in all."""
+        return list(accumulate(self.content_flags, initial=0))
+
+    @cached_property
+    def sentences(self) -> list[int]:
+        """Where each sentence starts in the view, then its length (see ``_runs``)."""
+        return _runs(self.positions, self.tokens.sentence, self.tokens.sentence_starts)
+
+    @cached_property
+    def clauses(self) -> list[int]:
+        """Where each clause starts in the view, then its length (see ``_runs``)."""
+        return _runs(self.positions, self.tokens.clause, self.tokens.clause_starts)
+
+
+def _is_word_salad(view: _View) -> bool:
+    """Words shuffled into no sentence: function-word sequences that never occur in a
+    sentence, plus adjacent function words that rarely follow each other."""
+    tokens, kept = view.tokens, view.positions
+    words, stop, clauses = view.words, view.stop, view.clauses
+    # adjacent function words in one clause
+    clause_start = set(clauses)
+    pairs = [
+        i
+        for i in compress(range(len(words) - 1), map(and_, stop, stop[1:]))
+        if i + 1 not in clause_start
+    ]
+    bad = _order_breaks(tokens, kept, words, clauses, pairs)
+    if bad < 2:
+        return False
+    checked = sum(map(_CUR_CLASS.__contains__, words))  # function words checked
+    if not (checked >= 3 and (len(kept) < SALAD_LONG or bad / checked >= SALAD_MIN_BAD_RATE)):
+        return False
+    # adjacent function words that are not common in English
+    unusual = sum((words[i], words[i + 1]) not in _COMMON_PAIRS for i in pairs)
+    return (
+        bad / checked + SALAD_PAIR_WEIGHT * (unusual / len(pairs) if pairs else 0.0) >= SALAD_RATE
+    )
+
+
+def _order_breaks(
+    tokens: Tokens, kept: Sequence[int], words: list[str], clauses: list[int], pairs: list[int]
+) -> int:
+    """Function-word sequences that never occur in a sentence among the kept words
+    (``clauses``: where each clause starts among them, see ``_runs``; ``pairs``: where
+    two function words follow each other in a clause).
 
     "the of", "with is", "they the", a clause ending in "the"/"of"/"and", "is is", or a
     capitalised function word inside a clause ("... the server The ...").
     """
-    if isinstance(keep, range):
-        words, clause, starts, ends = tokens.words, tokens.clause, tokens.starts, tokens.ends
-        stop = tokens.stop
-    else:
-        words = [tokens.words[i] for i in keep]
-        clause = [tokens.clause[i] for i in keep]
-        starts = [tokens.starts[i] for i in keep]
-        ends = [tokens.ends[i] for i in keep]
-        stop = [tokens.stop[i] for i in keep]
-    n = len(words)
-    if n < 2:
-        return 0, 0, 0, 0
     text = tokens.text
-    cur = list(map(_CUR_CLASS.get, words))
-    same = list(map(eq, clause[1:], clause))  # token i and i + 1 share a clause
-    nxt = [c if k else "E" for c, k in zip(map(_NEXT_CLASS.get, words[1:], repeat("X")), same)]
-    nxt.append("E")
-    bad_pos = compress(range(n), map(_BAD_PAIRS.__contains__, zip(cur, nxt)))
-    limit = len(text)
-    bad = sum(1 for i in bad_pos if not (ends[i] < limit and text[ends[i]] in _CODE_CHARS))
-    checked = n - cur.count(None)
+
+    def before_code(i: int) -> bool:  # "a[i]", "do-while": code, not prose
+        end = tokens.span(kept[i])[1]
+        return end < len(text) and text[end] in _CODE_CHARS
+
+    bad_pos = [b - 1 for b in clauses[1:] if words[b - 1] in _BAD_CLAUSE_ENDS]
+    bad_pos += [i for i in pairs if (words[i], words[i + 1]) in _BAD_WORD_PAIRS]
+    bad = sum(1 for i in bad_pos if not before_code(i))
     # capitalised function words after a lower-case word in the same clause
-    for i in [
-        i for i in compress(range(1, n), map(and_, stop[1:], same)) if text[starts[i]].isupper()
-    ]:
+    clause_start = set(clauses)
+    for i in _kept_indices(tokens.capitalised_stops, kept):
+        if i in clause_start:
+            continue
         w = words[i]
-        if (
-            len(w) >= 2 or (w == "a" and not (ends[i] < limit and text[ends[i]] in _CODE_CHARS))
-        ) and not text[starts[i - 1]].isupper():
+        if (len(w) >= 2 or (w == "a" and not before_code(i))) and not text[
+            tokens.span(kept[i - 1])[0]
+        ].isupper():
             bad += 1
-    # adjacent function words that rarely follow each other
-    pair_list = list(compress(pairwise(words), map(and_, map(and_, stop, stop[1:]), same)))
-    unusual = len(pair_list) - sum(map(_COMMON_PAIRS.__contains__, pair_list))
-    return bad, checked, unusual, len(pair_list)
+    return bad
+
+
+def _kept_indices(positions: list[int], kept: Sequence[int]) -> Sequence[int]:
+    """Where the kept ones among ascending token ``positions`` are in ``kept``."""
+    if isinstance(kept, range):
+        return [kept.index(i) for i in positions if i in kept]
+    where = {i: k for k, i in enumerate(kept)}
+    return [where[i] for i in positions if i in where]
 
 
 # --------------------------------------------------------------------------- matching
@@ -526,144 +708,152 @@ class _Match:
     scattered: bool = False  # every word of the phrase is in the answer, but not together
 
 
-def _negated(tokens: Tokens, cues: list[int], first: int, last: int) -> bool:
-    if not cues:
+@dataclass(slots=True)
+class _Evidence:
+    """What matching needs to know about one answer."""
+
+    tokens: Tokens
+    index: dict[str, list[int]]  # keyword stem -> its positions in the answer, ascending
+    fuzzy_pos: set[int]  # positions matched as near misses
+    cues: list[int]  # positions of negation cues, ascending
+    is_content: list[bool]  # per token: not a function word
+    content_before: list[int]  # content tokens before each position, and in all
+
+    def negated(self, first: int, last: int) -> bool:
+        """Does a negation cue govern the words from ``first`` to ``last``?"""
+        clause = self.tokens.clause
+        for c in self.cues:
+            if c >= last:
+                break
+            if (first - NEG_WINDOW <= c < first or first < c < last) and clause[c] == clause[first]:
+                return True
         return False
-    clause = tokens.clause[first]
-    for c in cues:
-        if c >= last:
-            break
-        if (first - NEG_WINDOW <= c < first or first < c < last) and tokens.clause[c] == clause:
-            return True
-    return False
 
 
-def _match_alt(
-    alt: _Alt,
-    tokens: Tokens,
-    index: dict[str, list[int]],
-    cues: list[int],
-    prompt_stems: frozenset[str],
-    fuzzy_pos: set[int],
-) -> _Match | None:
-    """Best occurrence of one keyword alternative in the answer, or None.
+def _match_alt(alt: _Alt, ev: _Evidence) -> _Match | None:
+    """Best occurrence of one keyword alternative, some word of which is in the answer,
+    or None.
 
-    Single words: the first occurrence with the right polarity. Phrases: the window (same
-    sentence, at most MAX_GAP extra content words per gap) holding the largest
-    rarity-weighted share of the phrase's words, preferring the right polarity, then
-    evidence beyond the prompt's words, then the tightest window.
+    Single words: the first occurrence with the right polarity. Phrases: see
+    ``_best_window``.
     """
-    stems = alt.stems
-    n = len(stems)
-    if n == 1:
-        pos = index.get(stems[0])
-        if not pos:
-            return None
-        if not cues:
-            p = pos[0]
-            return _Match(1.0, (p,), False, alt.all_prompt, p in fuzzy_pos)
-        best = None
-        for p in pos:
-            neg = _negated(tokens, cues, p, p)
-            if neg == alt.negated:
-                return _Match(1.0, (p,), neg, alt.all_prompt, p in fuzzy_pos)
-            if best is None:
-                best = _Match(1.0, (p,), neg, alt.all_prompt, p in fuzzy_pos)
-        return best
+    occurrences = list(map(ev.index.get, alt.stems))
+    if len(occurrences) == 1:
+        p, neg = _polar_occurrence(occurrences[0], ev, alt.negated)
+        return _Match(1.0, (p,), neg, alt.all_prompt, p in ev.fuzzy_pos)
+    found = [j for j, occ in enumerate(occurrences) if occ]  # phrase words in the answer
+    present = 0.0
+    for j in found:
+        present += alt.weights[j]
+    if present / alt.total <= PARTIAL_MIN and not alt.all_prompt:
+        return None  # no window can earn credit
+    if len(found) == 1:
+        # one word of the phrase, maybe several times: each occurrence is a window alone,
+        # the first with the right polarity wins (a prompt word never has one)
+        j = found[0]
+        occ = occurrences[j][:MAX_OCCURRENCES]
+        p, neg = _polar_occurrence(occ[:1] if alt.in_prompt[j] else occ, ev, alt.negated)
+        share, positions, prompt_only = alt.weights[j] / alt.total, (p,), alt.in_prompt[j]
+    else:
+        events = sorted([(p, j) for j in found for p in occurrences[j][:MAX_OCCURRENCES]])
+        share, positions, neg, prompt_only = _best_window(alt, ev, events)
+    fuzzy_pos = ev.fuzzy_pos
+    best = _Match(
+        share, positions, neg, prompt_only, bool(fuzzy_pos) and not fuzzy_pos.isdisjoint(positions)
+    )
+    if present >= alt.total and len(positions) < 2 and min(alt.rarities) >= 1.0:
+        best.scattered = True  # uncommon words of the phrase, each on its own
+    return best
+
+
+def _polar_occurrence(positions: list[int], ev: _Evidence, want_negated: bool) -> tuple[int, bool]:
+    """The first of ``positions`` whose polarity is the wanted one, else the first, and
+    whether a negation governs it."""
+    if not ev.cues:
+        return positions[0], False
+    first_negated = None
+    for p in positions:
+        neg = ev.negated(p, p)
+        if neg == want_negated:
+            return p, neg
+        if first_negated is None:
+            first_negated = neg
+    return positions[0], first_negated
+
+
+def _best_window(
+    alt: _Alt, ev: _Evidence, events: list[tuple[int, int]]
+) -> tuple[float, tuple[int, ...], bool, bool]:
+    """The window of a phrase's words (same sentence, at most MAX_GAP extra content words
+    per gap) holding the largest rarity-weighted share of the phrase, preferring the
+    right polarity, then evidence beyond the prompt's words, then the tightest window:
+    (share, positions, negated, prompt words only). ``events``: (position, phrase word)
+    in text order."""
     weights = alt.weights
     in_prompt = alt.in_prompt
-    events: list[tuple[int, int]] = []
-    present = 0.0
-    for j, st in enumerate(stems):
-        occ = index.get(st)
-        if occ:
-            present += weights[j]
-            events.extend(zip(occ[:MAX_OCCURRENCES], repeat(j)))
-    if not events:
-        return None
     total = alt.total
-    if present / total <= PARTIAL_MIN and not alt.all_prompt:
-        return None  # no window can earn credit
-    events.sort()
-    sentence = tokens.sentence
-    cidx = tokens.cidx
-    stop = tokens.stop
-    max_raw = 3 * n + 4
+    sentence = ev.tokens.sentence
+    content = ev.is_content
+    content_before = ev.content_before
+    negated = ev.negated if ev.cues else None
+    max_raw = 3 * len(weights) + 4
     want_negated = alt.negated
-    best_key: tuple | None = None
-    best: _Match | None = None
+    best_key = (False, -1.0, 0)  # any window beats it
+    best = None
     ne = len(events)
     for a in range(ne):
         first, j0 = events[a]
         s_first = sentence[first]
-        seen = {j0: first}
+        seen = {j0: first}  # phrase word -> its position in this window
         w = weights[j0]
-        matched_content = 0 if stop[first] else 1
-        nonprompt = 0 if in_prompt[j0] else 1
+        matched_content = content[first]
+        nonprompt = not in_prompt[j0]
         in_order = True
         last_j = j0
-        b = a
-        while True:
-            if b > a:
+        p, k = first, 1
+        for b in range(a, ne):
+            if b != a:  # widen the window to the next event
                 p, j = events[b]
                 if sentence[p] != s_first or p - first >= max_raw:
                     break
                 if j in seen:
-                    b += 1
-                    if b == ne:
-                        break
                     continue
                 seen[j] = p
                 w += weights[j]
-                matched_content += not stop[p]
+                matched_content += content[p]
                 nonprompt += not in_prompt[j]
                 in_order = in_order and j > last_j
                 last_j = j
                 k = len(seen)
-                contents = cidx[p] - cidx[first] + (not stop[p])
-                gap_ok = contents - matched_content <= MAX_GAP * (k - 1)
-            else:
-                p, k, gap_ok = first, 1, True
-            if gap_ok:
-                share = w / total if in_order else w / total * ORDER_FACTOR
-                if best_key is None or not best_key[0] or share >= best_key[1]:
-                    neg = _negated(tokens, cues, first, p) if cues else False
-                    key = (neg == want_negated and nonprompt > 0, share, first - p)
-                    if best_key is None or key > best_key:
-                        best_key = key
-                        positions = tuple(sorted(seen.values()))
-                        best = _Match(
-                            share,
-                            positions,
-                            neg,
-                            nonprompt == 0,
-                            bool(fuzzy_pos) and any(q in fuzzy_pos for q in positions),
-                        )
-                        if key[0] and share >= 1.0 and p - first == k - 1:
-                            return best  # in order and adjacent: cannot do better
-            b += 1
-            if b == ne:
-                break
-    if (
-        best is not None
-        and present >= total
-        and len(best.positions) < 2
-        and min(alt.rarities) >= 1.0
-    ):
-        best.scattered = True  # uncommon words of the phrase, each on its own
-    return best
+                contents = content_before[p + 1] - content_before[first]
+                if contents - matched_content > MAX_GAP * (k - 1):
+                    continue
+            share = w / total if in_order else w / total * ORDER_FACTOR
+            if best_key[0] and share < best_key[1]:
+                continue
+            neg = negated(first, p) if negated else False
+            key = (neg == want_negated and nonprompt > 0, share, first - p)
+            if key > best_key:
+                best_key = key
+                best = (share, seen.copy(), neg, nonprompt == 0)
+                if key[0] and share >= 1.0 and p - first == k - 1:
+                    # in order and adjacent: cannot do better
+                    return share, tuple(sorted(seen.values())), neg, False
+    share, best_seen, neg, prompt_only = best
+    return share, tuple(sorted(best_seen.values())), neg, prompt_only
 
 
 def _spans(tokens: Tokens, positions: Sequence[int]) -> tuple[tuple[int, int], ...]:
     spans: list[list[int]] = []
     last = None
     for p in sorted(positions):
+        start, end = tokens.span(p)
         if last is not None and p == last + 1:
-            spans[-1][1] = tokens.ends[p]
+            spans[-1][1] = end
         else:
-            spans.append([tokens.starts[p], tokens.ends[p]])
+            spans.append([start, end])
         last = p
-    return tuple((s, e) for s, e in spans)
+    return tuple(map(tuple, spans))
 
 
 # --------------------------------------------------------------------------- grading
@@ -696,90 +886,42 @@ def grade(
     tokens = tokenize(answer)
     flags: list[str] = []
     n = len(tokens.words)
-
-    def missed_all(score: float = 0.0, conf: float = 1.0) -> Result:
-        return Result(
-            score=round(score, 1),
-            verdicts=tuple(CriterionVerdict(c.label, "missed", 0.0, (), "") for c in criteria),
-            flags=tuple(flags),
-            confidence=conf,
-        )
-
     if not criteria or rub.total_weight <= 0:
         flags.append("no_rubric")
         if n == 0:
             flags.append("empty")
-        return missed_all(0.0, 0.0)
+        return _all_missed(criteria, flags, confidence=0.0)
     if n == 0 or (n <= 8 and _DONT_KNOW_RE.match(" ".join(tokens.words))):
         flags.append("empty")
-        return missed_all(0.0, 1.0)
+        return _all_missed(criteria, flags, confidence=1.0)
 
     # (2) sentences addressed to the grader are not evidence
+    whole = _View(tokens, range(n), list(map(not_, tokens.stop)))
     bad_sentences = _grader_sentences(tokens)
-    stems = tokens.stems
-    words = tokens.words
-    stop = tokens.stop
     if bad_sentences:
         flags.append("addressed_to_grader")
         sentence = tokens.sentence
-        kept: Sequence[int] = [i for i in range(n) if sentence[i] not in bad_sentences]
-        kept_stems = [stems[i] for i in kept]
-        kept_words = [words[i] for i in kept]
-        kept_stop = [stop[i] for i in kept]
+        said = whole.narrowed([i for i in range(n) if sentence[i] not in bad_sentences])
     else:
-        kept = range(n)
-        kept_stems, kept_words, kept_stop = stems, words, stop
+        said = whole
+    kept = said.positions
 
-    # (3) index the answer's words that the rubric cares about (mostly in C)
-    vocab = rub.vocab
+    # (3) index the answer's words that the rubric cares about
     prompt_stems = rub.prompt_stems
-    is_content = list(map(not_, kept_stop))
-    content_stems = list(compress(kept_stems, is_content))
+    content_stems = said.content_stems
     n_content = len(content_stems)
-    n_prompt_content = sum(map(prompt_stems.__contains__, content_stems))
-    index: dict[str, list[int]] = {}
-    for i in compress(kept, map(vocab.__contains__, kept_stems)):
-        index.setdefault(stems[i], []).append(i)
-    evidence_tokens = sum(map(rub.evidence_vocab.__contains__, content_stems))
-    # words the rubric does not know: misspellings, abbreviations, derived forms
-    unknown = {
-        w
-        for w, st, c in zip(kept_words, kept_stems, is_content)
-        if c and st not in vocab and len(w) >= 4 and st not in prompt_stems
-    }
-    fuzzy_pos: set[int] = set()
-    if unknown:
-        cache_get = rub.fuzzy_cache.get
-        near: dict[str, tuple[str, ...]] = {}
-        for w in unknown:
-            found = cache_get(w)
-            if found is None:
-                found = _near_miss(rub, w)
-            if found:
-                near[w] = found
-        if near:
-            for i in kept:
-                found = near.get(words[i])
-                if found:
-                    fuzzy_pos.add(i)
-                    for fz in found:
-                        index.setdefault(fz, []).append(i)
-                        if fz not in prompt_stems:
-                            evidence_tokens += 1
-            for occ in index.values():
-                occ.sort()
-    cues = [
-        i
-        for i in compress(kept, map(NEGATIONS.__contains__, kept_words))
-        if is_negation_at(tokens, i)
-    ]
+    distinct_stems = set(content_stems)
+    index, fuzzy_pos, negations = _index_answer(rub, kept, said.words)
+    cues = [i for i in negations if is_negation_at(tokens, i)]
+    evidence = _Evidence(tokens, index, fuzzy_pos, cues, whole.is_content, whole.content_before)
+    in_answer = index.keys()
 
     # prompt copy: the answer is (almost) only the prompt's words
     prompt_copy = (
         n_content >= 2
         and rub.prompt_content > 0
-        and n_prompt_content >= 0.75 * n_content
-        and len(set(content_stems) & prompt_stems) >= 0.5 * rub.prompt_content
+        and len(distinct_stems & prompt_stems) >= 0.5 * rub.prompt_content
+        and sum(map(prompt_stems.__contains__, content_stems)) >= 0.75 * n_content
     )
 
     verdicts: list[CriterionVerdict] = []
@@ -801,7 +943,9 @@ def grade(
         contradicted: tuple[_Match, _Alt] | None = None
         crit_scattered = False
         for alt in crit.alts:
-            m = _match_alt(alt, tokens, index, cues, prompt_stems, fuzzy_pos)
+            if in_answer.isdisjoint(alt.stems):
+                continue
+            m = _match_alt(alt, evidence)
             if m is None:
                 continue
             if m.scattered and not m.prompt_only:
@@ -849,7 +993,7 @@ def grade(
                 required_missing = True
             continue
         if best_match is None or best_alt is None:
-            verdicts.append(CriterionVerdict(c.label, "missed", 0.0, (), ""))
+            verdicts.append(crit.missed)
             if c.required:
                 required_missing = True
             continue
@@ -881,14 +1025,11 @@ def grade(
     # Code blocks are not prose: their word order says nothing about stuffing. A
     # sentence that only restates words said elsewhere adds nothing either, so
     # repeating a point you already made can never tip an answer into "stuffing".
-    prose = _without_restatements(tokens, _outside_code(answer, tokens, kept))
-    prose_content = [i for i in prose if not stop[i]]
-    prose_evidence = sum(
-        1 for i in prose_content if stems[i] in rub.evidence_vocab or i in fuzzy_pos
-    )
-    stuffing = (scattered >= 2 and scattered > intact) or _is_stuffing(
-        tokens, prose, len(prose_content), prose_evidence
-    )
+    prose = _without_restatements(said.narrowed(_outside_code(answer, tokens, kept)))
+    # a near miss is a content word whose own stem is no keyword stem: never counted twice
+    prose_evidence = sum(map(rub.evidence_vocab.__contains__, prose.content_stems))
+    prose_evidence += sum(1 for i in fuzzy_pos if i in prose.positions)
+    stuffing = (scattered >= 2 and scattered > intact) or _is_stuffing(prose, prose_evidence)
     if stuffing:
         flags.append("keyword_stuffing")
         score *= STUFFING_FACTOR
@@ -897,7 +1038,7 @@ def grade(
     if prompt_copy and not non_prompt_credit:
         flags.append("prompt_copy")
         score = min(score, GRADER_ADDRESS_CAP)
-    if _is_repetitive(tokens, kept, content_stems):
+    if _is_repetitive(tokens, kept, n_content, len(distinct_stems)):
         flags.append("repetition")
     if n_content >= 3 and earned <= 0 and not contradictions and not bad_sentences:
         flags.append("off_topic")
@@ -920,6 +1061,19 @@ def grade(
     )
 
 
+def _missed(c: Criterion) -> CriterionVerdict:
+    return CriterionVerdict(c.label, "missed", 0.0, (), "")
+
+
+def _all_missed(criteria: Sequence[Criterion], flags: list[str], confidence: float) -> Result:
+    return Result(
+        score=0.0,
+        verdicts=tuple(map(_missed, criteria)),
+        flags=tuple(flags),
+        confidence=confidence,
+    )
+
+
 _CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.DOTALL)
 
 
@@ -932,75 +1086,62 @@ def _outside_code(answer: str, tokens: Tokens, kept: Sequence[int]) -> Sequence[
     return [i for i in kept if not any(a <= starts[i] < b for a, b in ranges)]
 
 
-def _without_restatements(tokens: Tokens, kept: Sequence[int]) -> Sequence[int]:
-    """Drop sentences whose content words all occur in earlier sentences."""
-    by_sentence: dict[int, list[int]] = {}
-    for i in kept:
-        by_sentence.setdefault(tokens.sentence[i], []).append(i)
-    if len(by_sentence) < 2:
-        return kept
+def _without_restatements(view: _View) -> _View:
+    """Drop sentences whose content words all occur in earlier sentences (``view``
+    itself when none is dropped)."""
+    stems, before = view.content_stems, view.content_before
     seen: set[str] = set()
-    out: list[int] = []
-    for positions in by_sentence.values():
-        content = {tokens.stems[i] for i in positions if not tokens.stop[i]}
-        if out and content and content <= seen:
+    said: list[tuple[int, int]] = []  # the sentences that say something new
+    for a, b in pairwise(view.sentences):
+        content = set(stems[before[a] : before[b]])
+        if a and content and content <= seen:
             continue
         seen |= content
-        out.extend(positions)
-    return out
+        said.append((a, b))
+    if len(said) == len(view.sentences) - 1:
+        return view
+    positions = view.positions
+    return view.narrowed([i for a, b in said for i in positions[a:b]])
 
 
-def _is_stuffing(tokens: Tokens, kept: Sequence[int], n_content: int, evidence: int) -> bool:
-    """A bare list of terms, or the right words shuffled into no sentence."""
+def _is_stuffing(view: _View, evidence: int) -> bool:
+    """A bare list of terms, or the right words shuffled into no sentence (``evidence``:
+    content words of the view that are keyword words beyond the prompt's)."""
+    n_content = len(view.content_stems)
     if n_content < 4 or evidence < 3:
         return False
-    n = len(kept)
+    n = len(view)
     n_stop = n - n_content
     stop_ratio = n_stop / n if n else 0.0
     # (c) shuffled words: function words in orders that sentences never have
-    if n >= 8:
-        bad, checked, unusual, pairs = _anomalies(tokens, kept)
-        if (
-            checked >= 3
-            and bad >= 2
-            and (n < SALAD_LONG or bad / checked >= SALAD_MIN_BAD_RATE)
-            and bad / checked + SALAD_PAIR_WEIGHT * (unusual / pairs if pairs else 0.0)
-            >= SALAD_RATE
-        ):
-            return True
+    if n >= 8 and _is_word_salad(view):
+        return True
     if evidence < STUFFING_DENSITY * n_content:
         return False
     # (a) bare run of terms: real sentences are ~40% function words
     if stop_ratio < (BARE_LIST_STOP_RATIO if n >= 10 else 0.12):
         return True
     # (b) comma/newline separated list of short items with no sentence around them
-    clauses: dict[int, list[int]] = {}
-    for i in kept:
-        clauses.setdefault(tokens.clause[i], []).append(i)
-    if len(clauses) >= 4:
-        short = sum(
-            1
-            for toks in clauses.values()
-            if len(toks) <= 3 and not any(tokens.stop[i] for i in toks)
-        )
-        if short >= 0.75 * len(clauses):
+    n_clauses = len(view.clauses) - 1
+    if n_clauses >= 4:
+        stop = view.stop
+        short = sum(1 for a, b in pairwise(view.clauses) if b - a <= 3 and not any(stop[a:b]))
+        if short >= 0.75 * n_clauses:
             return True
     return False
 
 
-def _is_repetitive(tokens: Tokens, kept: Sequence[int], content_stems: list[str]) -> bool:
-    """The same sentence twice, or a long answer made of a few words over and over."""
-    if len(content_stems) >= 20 and len(set(content_stems)) < 0.35 * len(content_stems):
+def _is_repetitive(tokens: Tokens, kept: Sequence[int], n_content: int, n_distinct: int) -> bool:
+    """The same sentence twice, or a long answer made of a few words over and over
+    (``n_content`` content words, ``n_distinct`` distinct stems among them)."""
+    if n_content >= 20 and n_distinct < 0.35 * n_content:
         return True
     if tokens.n_sentences < 2:
         return False
-    sentence = tokens.sentence
     stems = tokens.stems
     kept_set = None if isinstance(kept, range) else set(kept)
-    bounds = [sentence.index(k) for k in range(tokens.n_sentences)]
-    bounds.append(len(stems))
     seen: set[tuple[str, ...]] = set()
-    for a, b in pairwise(bounds):
+    for a, b in pairwise([*tokens.sentence_starts, len(tokens)]):
         if b - a < 3 or (kept_set is not None and a not in kept_set):
             continue
         key = tuple(stems[a:b])

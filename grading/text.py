@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from itertools import accumulate
-from operator import add, itemgetter, not_
+from dataclasses import dataclass, field
+from itertools import accumulate, compress
+from operator import add, itemgetter, or_
 
 import snowballstemmer
 
@@ -238,26 +238,64 @@ RARITY_BAND2 = 0.4
 # --------------------------------------------------------------------------- tokenising
 @dataclass(slots=True)
 class Tokens:
-    """A tokenised text. Parallel lists, one entry per word token."""
+    """A tokenised text. Parallel lists, one entry per word token.
+
+    Character offsets (``starts``, ``ends``, ``span``) are worked out on first use from
+    the parsed chunks when each chunk is one word: most answers need only the few that
+    evidence spans point at, and every offset is a new int.
+    """
 
     text: str
-    starts: list[int]
-    ends: list[int]
     words: list[str]  # normalised surface forms
     stems: list[str]
     stop: list[bool]  # function word?
     clause: list[int]  # clause index (breaks at , ; : brackets and sentence ends)
     sentence: list[int]  # sentence index (breaks at . ! ? and newlines)
-    cidx: list[int]  # number of content (non-stop) tokens before this one
-    n_sentences: int
+    clause_starts: list[int]  # the first token of each clause
+    sentence_starts: list[int]  # the first token of each sentence
+    capitalised_stops: list[int]  # function words written with a capital ("The", "And")
+    _starts: list[int] | None = field(default=None, repr=False)
+    _ends: list[int] | None = field(default=None, repr=False)
+    _chunks: list[tuple] | None = field(default=None, repr=False)  # one word each
+    _begins: list[int] | None = field(default=None, repr=False)  # where each chunk starts
 
     def __len__(self) -> int:
         return len(self.words)
 
+    @property
+    def n_sentences(self) -> int:
+        return len(self.sentence_starts)
 
-_CHUNK_CACHE: dict[str, tuple] = {}
-_CHUNK_CACHE_MAX = 100_000
-_NO_BREAK, _CLAUSE, _SENTENCE = 0, 1, 2
+    @property
+    def starts(self) -> list[int]:
+        """Where each token starts in ``text``."""
+        if self._starts is None:
+            self._starts = list(map(add, self._chunk_begins(), map(_FIRST_START, self._chunks)))
+        return self._starts
+
+    @property
+    def ends(self) -> list[int]:
+        """Where each token ends in ``text``."""
+        if self._ends is None:
+            self._ends = list(map(add, self._chunk_begins(), map(_FIRST_END, self._chunks)))
+        return self._ends
+
+    def span(self, i: int) -> tuple[int, int]:
+        """(start, end) of token ``i`` in ``text``."""
+        if self._chunks is None:
+            return self._starts[i], self._ends[i]
+        begin = self._chunk_begins()[i]
+        chunk = self._chunks[i]
+        return begin + _FIRST_START(chunk), begin + _FIRST_END(chunk)
+
+    def _chunk_begins(self) -> list[int]:
+        if self._begins is None:
+            self._begins = list(accumulate(map(_SPAN, self._chunks), initial=0))
+        return self._begins
+
+
+# Break kinds between two words, as bit sets: the stronger of two breaks is their union.
+_NO_BREAK, _CLAUSE, _SENTENCE = 0, 0b01, 0b11
 
 
 def _sep_kind(sep: str) -> int:
@@ -272,10 +310,8 @@ def _sep_kind(sep: str) -> int:
 
 
 def _parse_chunk(chunk: str) -> tuple:
-    """One whitespace-free chunk ("requests.", "do...while", "a[i]", "—"), cached:
-    (relative starts, relative ends, normalised words, stems, stop flags,
-    break kind before the first word, break kinds before the other words,
-    break kind after the last word, given that whitespace follows)."""
+    """One whitespace-free chunk ("requests.", "do...while", "a[i]", "—"), parsed as
+    described above the getters below."""
     parts = _WORD_SPLIT.split(chunk)
     raw = parts[1::2]
     seps = parts[0::2]
@@ -293,14 +329,49 @@ def _parse_chunk(chunk: str) -> tuple:
     norms = tuple(x[0] for x in infos)
     stems = tuple(x[1] for x in infos)
     stops = tuple(x in STOPWORDS for x in norms)
-    first = (rel_starts[0], rel_ends[0], norms[0], stems[0], stops[0]) if raw else (0,) * 5
-    parsed = (rel_starts, rel_ends, norms, stems, stops, lead, inner, trail, len(raw), *first)
-    if len(_CHUNK_CACHE) >= _CHUNK_CACHE_MAX:
-        _CHUNK_CACHE.clear()
-    _CHUNK_CACHE[chunk] = parsed
-    return parsed
+    capitalised = tuple(stop and w[0].isupper() for w, stop in zip(raw, stops))
+    first = (
+        (rel_starts[0], rel_ends[0], norms[0], stems[0], stops[0], capitalised[0])
+        if raw
+        else (0,) * 6
+    )
+    shape = (_AFTER_BREAK if lead else _ONE_WORD) if len(raw) == 1 else _OTHER_SHAPE
+    return (
+        *(rel_starts, rel_ends, norms, stems, stops, capitalised),
+        *(lead, inner, trail, trail != _NO_BREAK, trail == _SENTENCE),
+        *(len(raw), len(chunk) + 1, shape),
+        *first,
+    )
 
 
+# A parsed chunk is a tuple (read in C with these getters): relative starts and ends,
+# normalised words, stems, stop flags, capitalised-stop flags, the break kind before the
+# first word, those before the other words, the one after the last word (given that
+# whitespace follows), whether that one ends a clause and a sentence, the number of
+# words, the chunk's length plus its space, its shape (below), then the first word's
+# relative start and end, normalised form, stem, stop and capitalised-stop flags.
+_LEAD, _TRAIL = itemgetter(6), itemgetter(8)
+_TRAIL_BREAKS, _TRAIL_ENDS_SENTENCE = itemgetter(9), itemgetter(10)
+_NWORDS, _SPAN, _SHAPE = itemgetter(11), itemgetter(12), itemgetter(13)
+_FIRST_START, _FIRST_END = itemgetter(14), itemgetter(15)
+_FIRST_NORM, _FIRST_STEM, _FIRST_STOP = itemgetter(16), itemgetter(17), itemgetter(18)
+_FIRST_CAPITALISED = itemgetter(19)
+# Shapes: one word; one word after a break ("(word", "**word"); no word or several.
+_ONE_WORD, _AFTER_BREAK, _OTHER_SHAPE = 0, 1, 2
+
+
+class _ChunkCache(dict):
+    """Parsed chunks by chunk text: answers share most of their words."""
+
+    def __missing__(self, chunk: str) -> tuple:
+        if len(self) >= _CHUNK_CACHE_MAX:
+            self.clear()
+        parsed = self[chunk] = _parse_chunk(chunk)
+        return parsed
+
+
+_CHUNK_CACHE = _ChunkCache()
+_CHUNK_CACHE_MAX = 100_000
 _GLUE = ("-", "/")  # split "trade-off", "and/or" like spaces (offsets are unchanged)
 
 
@@ -315,77 +386,80 @@ def tokenize(text: str) -> Tokens:
     for glue in _GLUE:
         if glue in spaced:
             spaced = spaced.replace(glue, " ")
-    chunks = spaced.split(" ")
-    get = _CHUNK_CACHE.get
-    parsed = [get(c) or _parse_chunk(c) for c in chunks]
-    # chunk k starts after the k spaces and the chunks before it
-    begins = list(map(add, accumulate(map(len, chunks), initial=0), range(len(chunks))))
-
-    if list(map(_NWORDS, parsed)).count(1) == len(parsed):
+    parsed = list(map(_CHUNK_CACHE.__getitem__, spaced.split(" ")))
+    shapes = list(map(_SHAPE, parsed))
+    plain = shapes.count(_ONE_WORD) == len(shapes)  # no chunk starts with a break
+    if plain or _OTHER_SHAPE not in shapes:
         # one word per chunk: the common case, all in C
         words = list(map(_FIRST_NORM, parsed))
         stems = list(map(_FIRST_STEM, parsed))
         stop = list(map(_FIRST_STOP, parsed))
-        starts = list(map(add, begins, map(_FIRST_START, parsed)))
-        ends = list(map(add, begins, map(_FIRST_END, parsed)))
-        trails = list(map(_TRAIL, parsed))
-        trails.insert(0, _NO_BREAK)
-        breaks = list(map(max, map(_LEAD, parsed), trails))
+        capitalised_stops = list(compress(range(len(words)), map(_FIRST_CAPITALISED, parsed)))
+        if plain:  # the break after a word is the break after its chunk
+            new_clause = list(map(_TRAIL_BREAKS, parsed[:-1]))
+            new_sentence = list(map(_TRAIL_ENDS_SENTENCE, parsed[:-1]))
+        else:  # a word right after a bracket, quote, bullet...
+            between = list(map(or_, map(_TRAIL, parsed), map(_LEAD, parsed[1:])))
+            new_clause, new_sentence = _new_clause_and_sentence(between)
+        offsets = {"_chunks": parsed}
     else:
-        words, stems, stop, starts, ends, breaks = _tokenize_general(parsed, begins)
+        begins = list(accumulate(map(_SPAN, parsed), initial=0))  # where each chunk starts
+        words, stems, stop, starts, ends, capitalised, between = _tokenize_general(parsed, begins)
         if not words:
-            return Tokens(text, [], [], [], [], [], [], [], [], 0)
-    tail = breaks[1:]
-    sentence = list(accumulate(map(_SENTENCE.__eq__, tail), initial=0))
-    clause = list(accumulate(map(bool, tail), initial=0))
-    cidx = list(accumulate(map(not_, stop[:-1]), initial=0))
+            return Tokens(text, [], [], [], [], [], [], [], [], [], [])
+        capitalised_stops = list(compress(range(len(words)), capitalised))
+        new_clause, new_sentence = _new_clause_and_sentence(between)
+        offsets = {"_starts": starts, "_ends": ends}
+    after_first = range(1, len(words))
     return Tokens(
         text=text,
-        starts=starts,
-        ends=ends,
         words=words,
         stems=stems,
         stop=stop,
-        clause=clause,
-        sentence=sentence,
-        cidx=cidx,
-        n_sentences=sentence[-1] + 1,
+        clause=list(accumulate(new_clause, initial=0)),
+        sentence=list(accumulate(new_sentence, initial=0)),
+        clause_starts=[0, *compress(after_first, new_clause)],
+        sentence_starts=[0, *compress(after_first, new_sentence)],
+        capitalised_stops=capitalised_stops,
+        **offsets,
     )
 
 
-_NWORDS = itemgetter(8)
-_FIRST_START, _FIRST_END = itemgetter(9), itemgetter(10)
-_FIRST_NORM, _FIRST_STEM, _FIRST_STOP = itemgetter(11), itemgetter(12), itemgetter(13)
-_LEAD, _TRAIL = itemgetter(5), itemgetter(7)
+def _new_clause_and_sentence(between: list[int]) -> tuple[list[bool], list[bool]]:
+    """From the break kinds between consecutive words: does a new clause, a new sentence
+    start at the next word?"""
+    return list(map(bool, between)), list(map(_SENTENCE.__eq__, between))
 
 
 def _tokenize_general(parsed: list, begins: list[int]):
-    """Chunks with several words ("do...while", "a[i]", "end.\nNext") or none ("", "—")."""
+    """Chunks with several words ("do...while", "a[i]", "end.\nNext") or none ("", "—").
+    Returns the per-token lists and the break kinds between consecutive words."""
     kinds: list[int] = []
     carry = _NO_BREAK
     empties = 0
     word_parsed = []
     word_begins = []
     for p, b in zip(parsed, begins):
-        if p[8] == 0:
-            if p[7] == _NO_BREAK and not p[2]:
+        if _NWORDS(p) == 0:
+            if _TRAIL(p) == _NO_BREAK and not p[2]:
                 empties += 1  # "" between two spaces: three spaces in a row end a clause
                 if empties >= 2:
-                    carry = max(carry, _CLAUSE)
-            carry = max(carry, p[7])
+                    carry |= _CLAUSE
+            carry |= _TRAIL(p)
             continue
         empties = 0
-        kinds.append(max(carry, p[5]))
-        carry = p[7]
+        kinds.append(carry | _LEAD(p))
+        carry = _TRAIL(p)
         word_parsed.append(p)
         word_begins.append(b)
     words = [w for p in word_parsed for w in p[2]]
     stems = [w for p in word_parsed for w in p[3]]
     stop = [w for p in word_parsed for w in p[4]]
+    capitalised = [w for p in word_parsed for w in p[5]]
     starts = [b + r for b, p in zip(word_begins, word_parsed) for r in p[0]]
     ends = [b + r for b, p in zip(word_begins, word_parsed) for r in p[1]]
-    breaks = [x for k, p in zip(kinds, word_parsed) for x in (k, *p[6])]
-    return words, stems, stop, starts, ends, breaks
+    breaks = [x for k, p in zip(kinds, word_parsed) for x in (k, *p[7])]
+    return words, stems, stop, starts, ends, capitalised, breaks[1:]
 
 
 def is_negation_at(tokens: Tokens, i: int) -> bool:
