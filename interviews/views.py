@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +17,7 @@ from interviews.charts import trend_chart
 from interviews.errors import InterviewError
 from interviews.forms import SaveForm, StartForm
 from interviews.models import SessionStatus
+from interviews.templatetags.interview_tags import saved_status
 
 SAVE_THROTTLE = Throttle(scope="autosave", limit=120, window_seconds=60)
 SUBMIT_THROTTLE = Throttle(scope="submit", limit=20, window_seconds=60)
@@ -119,12 +119,7 @@ def save_answer(request: HttpRequest, session_id: int, position: int) -> HttpRes
     except InterviewError as exc:
         return _save_problem(request, session_id, exc.message, exc.status_code)
     if request.htmx:
-        # No request context: the fragment needs none, and context processors cost CPU
-        # on the busiest endpoint.
-        fragment = render_to_string(
-            "interviews/interview.html#save_status", {"saved_at": result.saved_at}
-        )
-        return _clock_headers(HttpResponse(fragment), result.deadline)
+        return _clock_headers(HttpResponse(saved_status(result.saved_at)), result.deadline)
     return redirect(_after_save_url(session_id, position, data["go"]))
 
 
