@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.fast_urls import reverse_ids
 from config.throttle import Throttle, too_many_requests
 from interviews import selectors, services
 from interviews.charts import trend_chart
@@ -77,7 +78,10 @@ def interview(request: HttpRequest, session_id: int) -> HttpResponse:
         "answers": answers,
         "answer": answers[position],
         "position": position,
-        "save_url": reverse("interviews:save", args=[session.id, position]),
+        "save_url": reverse_ids("interviews:save", session.id, position),
+        "flag_url": reverse_ids("interviews:flag", session.id, position),
+        "submit_url": reverse_ids("interviews:submit", session.id),
+        "results_url": reverse_ids("interviews:results", session.id),
         "is_last": position == len(answers) - 1,
         "deadline_ms": _epoch_ms(session.deadline),
         "server_now_ms": _epoch_ms(timezone.now()),
@@ -157,7 +161,10 @@ def toggle_flag(request: HttpRequest, session_id: int, position: int) -> HttpRes
         return render(
             request,
             "interviews/interview.html#flag_button",
-            {"session": session, "position": position, "flagged": flagged},
+            {
+                "flag_url": reverse_ids("interviews:flag", session.id, position),
+                "flagged": flagged,
+            },
         )
     return redirect(reverse("interviews:interview", args=[session.id]) + f"?q={position}")
 
