@@ -53,6 +53,10 @@ class BankSearchForm(forms.Form):
             (t.slug, t.name) for t in Topic.objects.order_by("name")
         ]
         self.fields["q"].widget.input_type = "search"
+        # The page re-searches when one of these changes; the text box has its own
+        # trigger (a "change" from it, on blur, would race an Add clicked just after).
+        for name in ("level", "topic", "kind", "source"):
+            self.fields[name].widget.attrs["class"] = "bank-filter"
 
     def filter(self) -> BankFilter:
         if not self.is_valid():
