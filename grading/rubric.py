@@ -12,11 +12,12 @@ docs/grading.md; the numbered steps in ``grade`` follow that page.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import accumulate, compress, pairwise
-from operator import and_, ne, not_
+from operator import and_, ne
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -440,18 +441,11 @@ _GRADER_CUES = word_set(
 
 def _grader_sentences(tokens: Tokens) -> set[int]:
     """Sentences that talk to the grader instead of answering."""
-    if _GRADER_CUES.isdisjoint(tokens.words):
+    words = tokens.words
+    if _GRADER_CUES.isdisjoint(words):
         return set()
-    bad: set[int] = set()
-    start = 0
-    n = len(tokens.words)
-    for i in range(1, n + 1):
-        if i == n or tokens.sentence[i] != tokens.sentence[start]:
-            text = " ".join(tokens.words[start:i])
-            if _GRADER_RE.search(text):
-                bad.add(tokens.sentence[start])
-            start = i
-    return bad
+    sentences = pairwise([*tokens.sentence_starts, len(words)])
+    return {k for k, (a, b) in enumerate(sentences) if _GRADER_RE.search(" ".join(words[a:b]))}
 
 
 def _word_classes() -> tuple[dict[str, str], dict[str, str], frozenset[tuple[str, str]]]:
@@ -572,24 +566,47 @@ def _pick(values: list, positions: Sequence[int]) -> list:
     return list(map(values.__getitem__, positions))
 
 
-def _runs(kept: Sequence[int], ids: list[int], starts: list[int]) -> list[int]:
-    """Where each sentence or clause (``ids`` per token, ``starts`` of each) starts among
-    the kept positions, as indices into ``kept``, then ``len(kept)``."""
-    if kept == range(len(ids)):
-        return [*starts, len(kept)]
+def _runs(tokens: Tokens, kept: Sequence[int], sentences: bool) -> list[int]:
+    """Where each sentence (or clause) starts among the kept positions, as indices into
+    ``kept``, then ``len(kept)``."""
+    if kept == range(len(tokens)):
+        return [*(tokens.sentence_starts if sentences else tokens.clause_starts), len(kept)]
     # kept is ascending and the ids never decrease: each run is one stretch of kept
-    picked = _pick(ids, kept)
+    picked = _pick(tokens.sentence if sentences else tokens.clause, kept)
     return [0, *compress(range(1, len(kept)), map(ne, picked[1:], picked)), len(kept)]
 
 
 class _View:
     """Some token positions of an answer, ascending (all of them, or those a check looks
-    at), with the per-position lists the checks need, each worked out once and shared."""
+    at), with the per-position lists the checks need. Every view made is checked, and
+    for the whole answer most lists are the token lists themselves, so all are worked
+    out up front."""
+
+    __slots__ = (
+        "clauses",
+        "content_before",
+        "content_stems",
+        "is_content",
+        "positions",
+        "sentences",
+        "stop",
+        "tokens",
+        "words",
+    )
 
     def __init__(self, tokens: Tokens, positions: Sequence[int], is_content: list[bool]):
         self.tokens = tokens
         self.positions = positions
         self.is_content = is_content  # of every token
+        self.words = _pick(tokens.words, positions)
+        self.stop = _pick(tokens.stop, positions)
+        content_flags = _pick(is_content, positions)
+        self.content_stems = list(compress(_pick(tokens.stems, positions), content_flags))
+        # content words before each position of the view, and in all
+        self.content_before = list(accumulate(content_flags, initial=0))
+        # where each sentence, each clause starts in the view, then its length (see _runs)
+        self.sentences = _runs(tokens, positions, sentences=True)
+        self.clauses = _runs(tokens, positions, sentences=False)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -599,37 +616,6 @@ class _View:
         if positions is self.positions:
             return self
         return _View(self.tokens, positions, self.is_content)
-
-    @cached_property
-    def words(self) -> list[str]:
-        return _pick(self.tokens.words, self.positions)
-
-    @cached_property
-    def stop(self) -> list[bool]:
-        return _pick(self.tokens.stop, self.positions)
-
-    @cached_property
-    def content_flags(self) -> list[bool]:
-        return _pick(self.is_content, self.positions)
-
-    @cached_property
-    def content_stems(self) -> list[str]:
-        return list(compress(_pick(self.tokens.stems, self.positions), self.content_flags))
-
-    @cached_property
-    def content_before(self) -> list[int]:
-        """Content words before each position of the view, and in all."""
-        return list(accumulate(self.content_flags, initial=0))
-
-    @cached_property
-    def sentences(self) -> list[int]:
-        """Where each sentence starts in the view, then its length (see ``_runs``)."""
-        return _runs(self.positions, self.tokens.sentence, self.tokens.sentence_starts)
-
-    @cached_property
-    def clauses(self) -> list[int]:
-        """Where each clause starts in the view, then its length (see ``_runs``)."""
-        return _runs(self.positions, self.tokens.clause, self.tokens.clause_starts)
 
 
 def _is_word_salad(view: _View) -> bool:
@@ -708,6 +694,32 @@ class _Match:
     scattered: bool = False  # every word of the phrase is in the answer, but not together
 
 
+class _GoverningCues(dict):
+    """For the position where a window of words starts: the first negation cue that
+    governs the window (at most NEG_WINDOW tokens before it, or inside it, in its clause),
+    ``len(tokens)`` if none. The window up to position ``last`` is negated when that cue
+    comes before ``last``."""
+
+    __slots__ = ("clause_starts", "cue_clauses", "cues", "none")
+
+    def __init__(self, cues: list[int], tokens: Tokens) -> None:
+        super().__init__()
+        self.cues = cues  # ascending
+        self.clause_starts = clause_starts = tokens.clause_starts
+        self.cue_clauses = [bisect_right(clause_starts, c) for c in cues]  # clause index + 1
+        self.none = len(tokens)
+
+    def __missing__(self, first: int) -> int:
+        clause = bisect_right(self.clause_starts, first)
+        governing = self.none
+        for c, c_clause in zip(self.cues, self.cue_clauses):
+            if c >= first - NEG_WINDOW and c != first and c_clause == clause:
+                governing = c
+                break
+        self[first] = governing
+        return governing
+
+
 @dataclass(slots=True)
 class _Evidence:
     """What matching needs to know about one answer."""
@@ -718,16 +730,8 @@ class _Evidence:
     cues: list[int]  # positions of negation cues, ascending
     is_content: list[bool]  # per token: not a function word
     content_before: list[int]  # content tokens before each position, and in all
-
-    def negated(self, first: int, last: int) -> bool:
-        """Does a negation cue govern the words from ``first`` to ``last``?"""
-        clause = self.tokens.clause
-        for c in self.cues:
-            if c >= last:
-                break
-            if (first - NEG_WINDOW <= c < first or first < c < last) and clause[c] == clause[first]:
-                return True
-        return False
+    sentence_bounds: list[int]  # the first token of each sentence, then len(tokens)
+    governing_cue: _GoverningCues  # window start -> the cue that negates it (see there)
 
 
 def _match_alt(alt: _Alt, ev: _Evidence) -> _Match | None:
@@ -771,9 +775,10 @@ def _polar_occurrence(positions: list[int], ev: _Evidence, want_negated: bool) -
     whether a negation governs it."""
     if not ev.cues:
         return positions[0], False
+    governing_cue = ev.governing_cue
     first_negated = None
     for p in positions:
-        neg = ev.negated(p, p)
+        neg = governing_cue[p] < p
         if neg == want_negated:
             return p, neg
         if first_negated is None:
@@ -792,10 +797,10 @@ def _best_window(
     weights = alt.weights
     in_prompt = alt.in_prompt
     total = alt.total
-    sentence = ev.tokens.sentence
+    sentence_bounds = ev.sentence_bounds
     content = ev.is_content
     content_before = ev.content_before
-    negated = ev.negated if ev.cues else None
+    governing_cue = ev.governing_cue
     max_raw = 3 * len(weights) + 4
     want_negated = alt.negated
     best_key = (False, -1.0, 0)  # any window beats it
@@ -803,7 +808,8 @@ def _best_window(
     ne = len(events)
     for a in range(ne):
         first, j0 = events[a]
-        s_first = sentence[first]
+        s_end = sentence_bounds[bisect_right(sentence_bounds, first)]  # where its sentence ends
+        cue = governing_cue[first]  # the window is negated once it reaches past this
         seen = {j0: first}  # phrase word -> its position in this window
         w = weights[j0]
         matched_content = content[first]
@@ -814,7 +820,7 @@ def _best_window(
         for b in range(a, ne):
             if b != a:  # widen the window to the next event
                 p, j = events[b]
-                if sentence[p] != s_first or p - first >= max_raw:
+                if p >= s_end or p - first >= max_raw:
                     break
                 if j in seen:
                     continue
@@ -831,7 +837,7 @@ def _best_window(
             share = w / total if in_order else w / total * ORDER_FACTOR
             if best_key[0] and share < best_key[1]:
                 continue
-            neg = negated(first, p) if negated else False
+            neg = cue < p
             key = (neg == want_negated and nonprompt > 0, share, first - p)
             if key > best_key:
                 best_key = key
@@ -843,17 +849,15 @@ def _best_window(
     return share, tuple(sorted(best_seen.values())), neg, prompt_only
 
 
-def _spans(tokens: Tokens, positions: Sequence[int]) -> tuple[tuple[int, int], ...]:
-    spans: list[list[int]] = []
-    last = None
-    for p in sorted(positions):
-        start, end = tokens.span(p)
-        if last is not None and p == last + 1:
-            spans[-1][1] = end
+def _spans(tokens: Tokens, positions: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """Character spans of the token ``positions`` (ascending), adjacent tokens merged."""
+    runs: list[list[int]] = []  # [first, last] position of each run of adjacent tokens
+    for p in positions:
+        if runs and p == runs[-1][1] + 1:
+            runs[-1][1] = p
         else:
-            spans.append([start, end])
-        last = p
-    return tuple(map(tuple, spans))
+            runs.append([p, p])
+    return tuple(tokens.span(first, last) for first, last in runs)
 
 
 # --------------------------------------------------------------------------- grading
@@ -896,7 +900,7 @@ def grade(
         return _all_missed(criteria, flags, confidence=1.0)
 
     # (2) sentences addressed to the grader are not evidence
-    whole = _View(tokens, range(n), list(map(not_, tokens.stop)))
+    whole = _View(tokens, range(n), [not stop for stop in tokens.stop])
     bad_sentences = _grader_sentences(tokens)
     if bad_sentences:
         flags.append("addressed_to_grader")
@@ -913,7 +917,16 @@ def grade(
     distinct_stems = set(content_stems)
     index, fuzzy_pos, negations = _index_answer(rub, kept, said.words)
     cues = [i for i in negations if is_negation_at(tokens, i)]
-    evidence = _Evidence(tokens, index, fuzzy_pos, cues, whole.is_content, whole.content_before)
+    evidence = _Evidence(
+        tokens,
+        index,
+        fuzzy_pos,
+        cues,
+        whole.is_content,
+        whole.content_before,
+        whole.sentences,
+        _GoverningCues(cues, tokens),
+    )
     in_answer = index.keys()
 
     # prompt copy: the answer is (almost) only the prompt's words

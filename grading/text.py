@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import accumulate, compress
+from itertools import accumulate, compress, pairwise
 from operator import add, itemgetter, or_
 
 import snowballstemmer
@@ -242,22 +242,38 @@ class Tokens:
 
     Character offsets (``starts``, ``ends``, ``span``) are worked out on first use from
     the parsed chunks when each chunk is one word: most answers need only the few that
-    evidence spans point at, and every offset is a new int.
+    evidence spans point at, and every offset is a new int. The clause and sentence index
+    of every token (``clause``, ``sentence``) are also worked out on first use: grading
+    finds the few it needs in ``clause_starts`` and ``sentence_starts``.
     """
 
     text: str
     words: list[str]  # normalised surface forms
     stems: list[str]
     stop: list[bool]  # function word?
-    clause: list[int]  # clause index (breaks at , ; : brackets and sentence ends)
-    sentence: list[int]  # sentence index (breaks at . ! ? and newlines)
     clause_starts: list[int]  # the first token of each clause
     sentence_starts: list[int]  # the first token of each sentence
     capitalised_stops: list[int]  # function words written with a capital ("The", "And")
+    _clause: list[int] | None = field(default=None, repr=False)
+    _sentence: list[int] | None = field(default=None, repr=False)
     _starts: list[int] | None = field(default=None, repr=False)
     _ends: list[int] | None = field(default=None, repr=False)
     _chunks: list[tuple] | None = field(default=None, repr=False)  # one word each
     _begins: list[int] | None = field(default=None, repr=False)  # where each chunk starts
+
+    @property
+    def clause(self) -> list[int]:
+        """Clause index of each token (breaks at , ; : brackets and sentence ends)."""
+        if self._clause is None:
+            self._clause = _run_ids(self.clause_starts, len(self.words))
+        return self._clause
+
+    @property
+    def sentence(self) -> list[int]:
+        """Sentence index of each token (breaks at . ! ? and newlines)."""
+        if self._sentence is None:
+            self._sentence = _run_ids(self.sentence_starts, len(self.words))
+        return self._sentence
 
     def __len__(self) -> int:
         return len(self.words)
@@ -280,13 +296,15 @@ class Tokens:
             self._ends = list(map(add, self._chunk_begins(), map(_FIRST_END, self._chunks)))
         return self._ends
 
-    def span(self, i: int) -> tuple[int, int]:
-        """(start, end) of token ``i`` in ``text``."""
+    def span(self, i: int, last: int | None = None) -> tuple[int, int]:
+        """(start, end) in ``text`` of token ``i``, or of tokens ``i`` to ``last``."""
+        if last is None:
+            last = i
         if self._chunks is None:
-            return self._starts[i], self._ends[i]
-        begin = self._chunk_begins()[i]
-        chunk = self._chunks[i]
-        return begin + _FIRST_START(chunk), begin + _FIRST_END(chunk)
+            return self._starts[i], self._ends[last]
+        begins = self._begins or self._chunk_begins()
+        chunks = self._chunks
+        return begins[i] + _FIRST_START(chunks[i]), begins[last] + _FIRST_END(chunks[last])
 
     def _chunk_begins(self) -> list[int]:
         if self._begins is None:
@@ -338,8 +356,8 @@ def _parse_chunk(chunk: str) -> tuple:
     shape = (_AFTER_BREAK if lead else _ONE_WORD) if len(raw) == 1 else _OTHER_SHAPE
     return (
         *(rel_starts, rel_ends, norms, stems, stops, capitalised),
-        *(lead, inner, trail, trail != _NO_BREAK, trail == _SENTENCE),
-        *(len(raw), len(chunk) + 1, shape),
+        *(lead, inner, trail, shape << 2 | trail),
+        *(len(raw), len(chunk) + 1),
         *first,
     )
 
@@ -347,15 +365,14 @@ def _parse_chunk(chunk: str) -> tuple:
 # A parsed chunk is a tuple (read in C with these getters): relative starts and ends,
 # normalised words, stems, stop flags, capitalised-stop flags, the break kind before the
 # first word, those before the other words, the one after the last word (given that
-# whitespace follows), whether that one ends a clause and a sentence, the number of
-# words, the chunk's length plus its space, its shape (below), then the first word's
+# whitespace follows), its shape (below) and that break as one number (shape x 4 +
+# break), the number of words, the chunk's length plus its space, then the first word's
 # relative start and end, normalised form, stem, stop and capitalised-stop flags.
-_LEAD, _TRAIL = itemgetter(6), itemgetter(8)
-_TRAIL_BREAKS, _TRAIL_ENDS_SENTENCE = itemgetter(9), itemgetter(10)
-_NWORDS, _SPAN, _SHAPE = itemgetter(11), itemgetter(12), itemgetter(13)
-_FIRST_START, _FIRST_END = itemgetter(14), itemgetter(15)
-_FIRST_NORM, _FIRST_STEM, _FIRST_STOP = itemgetter(16), itemgetter(17), itemgetter(18)
-_FIRST_CAPITALISED = itemgetter(19)
+_LEAD, _TRAIL, _SHAPE_AND_TRAIL = itemgetter(6), itemgetter(8), itemgetter(9)
+_NWORDS, _SPAN = itemgetter(10), itemgetter(11)
+_FIRST_START, _FIRST_END = itemgetter(12), itemgetter(13)
+_FIRST_NORM, _FIRST_STEM, _FIRST_STOP = itemgetter(14), itemgetter(15), itemgetter(16)
+_FIRST_CAPITALISED = itemgetter(17)
 # Shapes: one word; one word after a break ("(word", "**word"); no word or several.
 _ONE_WORD, _AFTER_BREAK, _OTHER_SHAPE = 0, 1, 2
 
@@ -376,59 +393,58 @@ _GLUE = ("-", "/")  # split "trade-off", "and/or" like spaces (offsets are uncha
 
 
 def tokenize(text: str) -> Tokens:
-    """Split text into word tokens with offsets into ``text`` and clause/sentence ids.
+    """Split text into word tokens with offsets into ``text`` and clause/sentence starts.
 
-    This runs for every answer graded, so the work is done in C: the text is split on
-    single spaces (so offsets are cumulative lengths), each distinct chunk is parsed
-    once (cached), and the per-token lists are built with ``map``/``itemgetter``.
+    This runs for every answer graded, so it makes few passes over the chunks: the text
+    is split on single spaces (so offsets are cumulative lengths), each distinct chunk is
+    parsed once (cached), and the per-token lists are built with ``map``/``itemgetter``.
     """
     spaced = text
     for glue in _GLUE:
         if glue in spaced:
             spaced = spaced.replace(glue, " ")
     parsed = list(map(_CHUNK_CACHE.__getitem__, spaced.split(" ")))
-    shapes = list(map(_SHAPE, parsed))
-    plain = shapes.count(_ONE_WORD) == len(shapes)  # no chunk starts with a break
-    if plain or _OTHER_SHAPE not in shapes:
+    shape_and_trail = list(map(_SHAPE_AND_TRAIL, parsed))
+    shape = max(shape_and_trail) >> 2  # the least plain chunk's shape
+    if shape != _OTHER_SHAPE:
         # one word per chunk: the common case, all in C
         words = list(map(_FIRST_NORM, parsed))
         stems = list(map(_FIRST_STEM, parsed))
         stop = list(map(_FIRST_STOP, parsed))
         capitalised_stops = list(compress(range(len(words)), map(_FIRST_CAPITALISED, parsed)))
-        if plain:  # the break after a word is the break after its chunk
-            new_clause = list(map(_TRAIL_BREAKS, parsed[:-1]))
-            new_sentence = list(map(_TRAIL_ENDS_SENTENCE, parsed[:-1]))
+        if shape == _ONE_WORD:  # the break after a word is the break after its chunk
+            between = shape_and_trail[:-1]
         else:  # a word right after a bracket, quote, bullet...
             between = list(map(or_, map(_TRAIL, parsed), map(_LEAD, parsed[1:])))
-            new_clause, new_sentence = _new_clause_and_sentence(between)
         offsets = {"_chunks": parsed}
     else:
         begins = list(accumulate(map(_SPAN, parsed), initial=0))  # where each chunk starts
         words, stems, stop, starts, ends, capitalised, between = _tokenize_general(parsed, begins)
         if not words:
-            return Tokens(text, [], [], [], [], [], [], [], [], [], [])
+            return Tokens(text, [], [], [], [], [], [], _starts=[], _ends=[])
         capitalised_stops = list(compress(range(len(words)), capitalised))
-        new_clause, new_sentence = _new_clause_and_sentence(between)
         offsets = {"_starts": starts, "_ends": ends}
-    after_first = range(1, len(words))
+    clause_starts = [0, *compress(range(1, len(words)), between)]
     return Tokens(
         text=text,
         words=words,
         stems=stems,
         stop=stop,
-        clause=list(accumulate(new_clause, initial=0)),
-        sentence=list(accumulate(new_sentence, initial=0)),
-        clause_starts=[0, *compress(after_first, new_clause)],
-        sentence_starts=[0, *compress(after_first, new_sentence)],
+        clause_starts=clause_starts,
+        # every sentence break is also a clause break
+        sentence_starts=[i for i in clause_starts if not i or between[i - 1] == _SENTENCE],
         capitalised_stops=capitalised_stops,
         **offsets,
     )
 
 
-def _new_clause_and_sentence(between: list[int]) -> tuple[list[bool], list[bool]]:
-    """From the break kinds between consecutive words: does a new clause, a new sentence
-    start at the next word?"""
-    return list(map(bool, between)), list(map(_SENTENCE.__eq__, between))
+def _run_ids(starts: list[int], n: int) -> list[int]:
+    """The index of the run (clause, sentence) each of ``n`` tokens is in, given the
+    first token of each run."""
+    ids: list[int] = []
+    for k, (a, b) in enumerate(pairwise([*starts, n])):
+        ids += [k] * (b - a)
+    return ids
 
 
 def _tokenize_general(parsed: list, begins: list[int]):
