@@ -12,7 +12,6 @@ docs/grading.md; the numbered steps in ``grade`` follow that page.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -684,14 +683,10 @@ def _kept_indices(positions: list[int], kept: Sequence[int]) -> Sequence[int]:
 
 
 # --------------------------------------------------------------------------- matching
-@dataclass(slots=True)
-class _Match:
-    share: float  # matched share of the alternative's weight
-    positions: tuple[int, ...]
-    negated: bool  # a negation cue governs the match
-    prompt_only: bool  # only prompt words matched
-    fuzzy: bool
-    scattered: bool = False  # every word of the phrase is in the answer, but not together
+# How one keyword alternative occurs in an answer: (matched share of its weight, token
+# positions, negated by a cue, only prompt words matched, scattered: every word of the
+# phrase is in the answer but not together). A plain tuple: there are many per answer.
+_Match = tuple[float, tuple[int, ...], bool, bool, bool]
 
 
 class _GoverningCues(dict):
@@ -700,20 +695,18 @@ class _GoverningCues(dict):
     ``len(tokens)`` if none. The window up to position ``last`` is negated when that cue
     comes before ``last``."""
 
-    __slots__ = ("clause_starts", "cue_clauses", "cues", "none")
+    __slots__ = ("cues", "tokens")
 
     def __init__(self, cues: list[int], tokens: Tokens) -> None:
         super().__init__()
         self.cues = cues  # ascending
-        self.clause_starts = clause_starts = tokens.clause_starts
-        self.cue_clauses = [bisect_right(clause_starts, c) for c in cues]  # clause index + 1
-        self.none = len(tokens)
+        self.tokens = tokens
 
     def __missing__(self, first: int) -> int:
-        clause = bisect_right(self.clause_starts, first)
-        governing = self.none
-        for c, c_clause in zip(self.cues, self.cue_clauses):
-            if c >= first - NEG_WINDOW and c != first and c_clause == clause:
+        clause = self.tokens.clause
+        governing = len(clause)
+        for c in self.cues:
+            if c >= first - NEG_WINDOW and c != first and clause[c] == clause[first]:
                 governing = c
                 break
         self[first] = governing
@@ -730,7 +723,6 @@ class _Evidence:
     cues: list[int]  # positions of negation cues, ascending
     is_content: list[bool]  # per token: not a function word
     content_before: list[int]  # content tokens before each position, and in all
-    sentence_bounds: list[int]  # the first token of each sentence, then len(tokens)
     governing_cue: _GoverningCues  # window start -> the cue that negates it (see there)
 
 
@@ -744,7 +736,7 @@ def _match_alt(alt: _Alt, ev: _Evidence) -> _Match | None:
     occurrences = list(map(ev.index.get, alt.stems))
     if len(occurrences) == 1:
         p, neg = _polar_occurrence(occurrences[0], ev, alt.negated)
-        return _Match(1.0, (p,), neg, alt.all_prompt, p in ev.fuzzy_pos)
+        return 1.0, (p,), neg, alt.all_prompt, False
     found = [j for j, occ in enumerate(occurrences) if occ]  # phrase words in the answer
     present = 0.0
     for j in found:
@@ -761,13 +753,9 @@ def _match_alt(alt: _Alt, ev: _Evidence) -> _Match | None:
     else:
         events = sorted([(p, j) for j in found for p in occurrences[j][:MAX_OCCURRENCES]])
         share, positions, neg, prompt_only = _best_window(alt, ev, events)
-    fuzzy_pos = ev.fuzzy_pos
-    best = _Match(
-        share, positions, neg, prompt_only, bool(fuzzy_pos) and not fuzzy_pos.isdisjoint(positions)
-    )
-    if present >= alt.total and len(positions) < 2 and min(alt.rarities) >= 1.0:
-        best.scattered = True  # uncommon words of the phrase, each on its own
-    return best
+    # uncommon words of the phrase, each on its own
+    scattered = present >= alt.total and len(positions) < 2 and min(alt.rarities) >= 1.0
+    return share, positions, neg, prompt_only, scattered
 
 
 def _polar_occurrence(positions: list[int], ev: _Evidence, want_negated: bool) -> tuple[int, bool]:
@@ -797,10 +785,10 @@ def _best_window(
     weights = alt.weights
     in_prompt = alt.in_prompt
     total = alt.total
-    sentence_bounds = ev.sentence_bounds
+    sentence = ev.tokens.sentence
     content = ev.is_content
     content_before = ev.content_before
-    governing_cue = ev.governing_cue
+    governing_cue = ev.governing_cue if ev.cues else None
     max_raw = 3 * len(weights) + 4
     want_negated = alt.negated
     best_key = (False, -1.0, 0)  # any window beats it
@@ -808,8 +796,7 @@ def _best_window(
     ne = len(events)
     for a in range(ne):
         first, j0 = events[a]
-        s_end = sentence_bounds[bisect_right(sentence_bounds, first)]  # where its sentence ends
-        cue = governing_cue[first]  # the window is negated once it reaches past this
+        s_first = sentence[first]
         seen = {j0: first}  # phrase word -> its position in this window
         w = weights[j0]
         matched_content = content[first]
@@ -820,7 +807,7 @@ def _best_window(
         for b in range(a, ne):
             if b != a:  # widen the window to the next event
                 p, j = events[b]
-                if p >= s_end or p - first >= max_raw:
+                if sentence[p] != s_first or p - first >= max_raw:
                     break
                 if j in seen:
                     continue
@@ -837,7 +824,7 @@ def _best_window(
             share = w / total if in_order else w / total * ORDER_FACTOR
             if best_key[0] and share < best_key[1]:
                 continue
-            neg = cue < p
+            neg = governing_cue is not None and governing_cue[first] < p
             key = (neg == want_negated and nonprompt > 0, share, first - p)
             if key > best_key:
                 best_key = key
@@ -924,7 +911,6 @@ def grade(
         cues,
         whole.is_content,
         whole.content_before,
-        whole.sentences,
         _GoverningCues(cues, tokens),
     )
     in_answer = index.keys()
@@ -961,27 +947,27 @@ def grade(
             m = _match_alt(alt, evidence)
             if m is None:
                 continue
-            if m.scattered and not m.prompt_only:
+            share, _, negated, prompt_only, alt_scattered = m
+            if alt_scattered and not prompt_only:
                 crit_scattered = True
-            polarity_ok = m.negated if alt.negated else not m.negated
-            if not polarity_ok:
+            if negated != alt.negated:  # the wrong polarity
                 if (
                     not alt.negated
-                    and m.share >= 1.0
-                    and not m.prompt_only
+                    and share >= 1.0
+                    and not prompt_only
                     and alt.specificity >= CONTRADICTION_MIN_SPECIFICITY
                 ):
                     contradicted = contradicted or (m, alt)
                 continue
-            if m.prompt_only:
-                if not (crit.prompt_only and m.share >= 1.0 and not prompt_copy):
+            if prompt_only:
+                if not (crit.prompt_only and share >= 1.0 and not prompt_copy):
                     continue
                 credit = PROMPT_ONLY_FACTOR
                 verdict = "partial"
-            elif m.share >= 0.999:
+            elif share >= 0.999:
                 credit, verdict = 1.0, "met"
-            elif m.share > profile.partial_min:
-                credit, verdict = PARTIAL_SCALE * m.share, "partial"
+            elif share > profile.partial_min:
+                credit, verdict = PARTIAL_SCALE * share, "partial"
             else:
                 continue
             if credit > best_credit:
@@ -996,9 +982,7 @@ def grade(
         if best_verdict != "met" and contradicted is not None:
             m, alt = contradicted
             verdicts.append(
-                CriterionVerdict(
-                    c.label, "contradicted", 0.0, _spans(tokens, m.positions), alt.text
-                )
+                CriterionVerdict(c.label, "contradicted", 0.0, _spans(tokens, m[1]), alt.text)
             )
             penalty += CONTRADICTION_PENALTY * w
             contradictions += 1
@@ -1010,20 +994,21 @@ def grade(
             if c.required:
                 required_missing = True
             continue
+        _, positions, _, prompt_only, _ = best_match
         if best_verdict == "partial":
             partials += 1
         if c.required and best_credit < REQUIRED_MIN_CREDIT:
             required_missing = True
-        if not best_match.prompt_only:
+        if not prompt_only:
             non_prompt_credit = True
-        fuzzy_used = fuzzy_used or best_match.fuzzy
+        fuzzy_used = fuzzy_used or not fuzzy_pos.isdisjoint(positions)
         earned += w * best_credit
         verdicts.append(
             CriterionVerdict(
                 c.label,
                 best_verdict,
                 round(best_credit, 3),
-                _spans(tokens, best_match.positions),
+                _spans(tokens, positions),
                 best_alt.text,
             )
         )
