@@ -19,17 +19,6 @@ HEADER_LINKS = {
     "signup": "signup",
 }
 
-
-@cache
-def _header_links(script_prefix: str) -> dict[str, str]:
-    return {key: reverse(name) for key, name in HEADER_LINKS.items()}
-
-
-def header_links(request) -> dict:
-    """The header's links, reversed once per process instead of on every page."""
-    return {"links": _header_links(get_script_prefix())}
-
-
 ASSETS = {
     "css": "css/viva.css",
     "favicon": "img/favicon.svg",
@@ -39,11 +28,14 @@ ASSETS = {
 
 
 @cache
-def _asset_urls(static_url: str) -> dict[str, str]:
-    return {key: static(path) for key, path in ASSETS.items()}
+def _layout_urls(script_prefix: str, static_url: str) -> dict[str, dict[str, str]]:
+    return {
+        "links": {key: reverse(name) for key, name in HEADER_LINKS.items()},
+        "assets": {key: static(path) for key, path in ASSETS.items()},
+    }
 
 
-def static_assets(request) -> dict:
-    """The layout's stylesheet, icon and scripts, looked up once per process (their
-    hashed names do not change while it runs) instead of on every page."""
-    return {"assets": _asset_urls(settings.STATIC_URL)}
+def layout_urls(request) -> dict:
+    """The header's links and the layout's stylesheet, icon and scripts, resolved once
+    per process (none of them changes while it runs) instead of on every page."""
+    return _layout_urls(get_script_prefix(), settings.STATIC_URL)

@@ -7,16 +7,16 @@ from django.templatetags.static import static
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from config.context_processors import ASSETS, HEADER_LINKS, header_links, static_assets
+from config.context_processors import ASSETS, HEADER_LINKS, layout_urls
 
 
 def test_assets_are_the_static_urls():
-    assets = static_assets(RequestFactory().get("/"))["assets"]
+    assets = layout_urls(RequestFactory().get("/"))["assets"]
     assert assets == {key: static(path) for key, path in ASSETS.items()}
 
 
 def test_header_links_are_the_reversed_urls():
-    links = header_links(RequestFactory().get("/"))["links"]
+    links = layout_urls(RequestFactory().get("/"))["links"]
     assert links == {key: reverse(name) for key, name in HEADER_LINKS.items()}
 
 
@@ -24,7 +24,7 @@ def test_header_links_are_the_reversed_urls():
 @pytest.mark.parametrize("path", ["/", "/accounts/login/", "/no-such-page/"])
 def test_pages_link_the_stylesheet_and_scripts(client, path):
     html = client.get(path).content.decode()
-    for url in static_assets(None)["assets"].values():
+    for url in layout_urls(None)["assets"].values():
         assert url in html
 
 
