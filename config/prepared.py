@@ -27,7 +27,7 @@ class _Plan:
     sql: str
     params: tuple
     slot: int  # where the value goes in ``params``
-    converters: list  # (column, converter functions, expression), as the ORM applies them
+    converters: list  # (column position, (converter functions, expression)), as the ORM has them
     child: type[Model]
     attnames: list[str]  # the child's columns
     parent: type[Model]

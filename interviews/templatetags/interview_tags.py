@@ -12,9 +12,9 @@ register = template.Library()
 
 @register.simple_tag
 def saved_status(moment: datetime) -> SafeString:
-    """ "Saved hh:mm:ss" with a machine-readable time, as the interview page shows it and
-    every autosave returns it. Built in Python rather than by a template: autosave is
-    the busiest endpoint and this is its whole reply."""
+    """The save status, 'Saved hh:mm:ss' with a machine-readable time, as the interview
+    page shows it and every autosave returns it. Built in Python rather than by a
+    template: autosave is the busiest endpoint and this is its whole reply."""
     local = timezone.localtime(moment)
     return format_html(
         'Saved <time datetime="{}">{}</time>', local.isoformat(), local.strftime("%H:%M:%S")
