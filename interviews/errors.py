@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class InterviewError(Exception):
     status_code = 400
     message = "That could not be done."
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | None = None, *, deadline: datetime | None = None):
         super().__init__(message or self.message)
         self.message = message or self.message
+        # The session's deadline when the service has already read the session and
+        # checked it is the requester's, so the view need not read it again.
+        self.deadline = deadline
 
 
 class DeadlinePassed(InterviewError):

@@ -179,9 +179,9 @@ def _explain_refused_save(*, session_id: int, position: int, candidate_id: int |
     if not Answer.objects.filter(session_id=session_id, position=position).exists():
         raise Http404("No such question.")
     if session.status != SessionStatus.IN_PROGRESS:
-        raise SessionClosed()
+        raise SessionClosed(deadline=session.deadline)
     session_finalise(session_id=session_id, reason=SessionStatus.TIMED_OUT)
-    raise DeadlinePassed()
+    raise DeadlinePassed(deadline=session.deadline)
 
 
 def answer_toggle_flag(*, session: Session, position: int) -> bool:

@@ -121,7 +121,7 @@ def save_answer(request: HttpRequest, session_id: int, position: int) -> HttpRes
             hidden=data["hidden"] or 0,
         )
     except InterviewError as exc:
-        return _save_problem(request, session_id, exc.message, exc.status_code)
+        return _save_problem(request, session_id, exc.message, exc.status_code, exc.deadline)
     if request.htmx:
         return _clock_headers(HttpResponse(saved_status(result.saved_at)), result.deadline)
     return redirect(_after_save_url(session_id, position, data["go"]))
@@ -135,19 +135,27 @@ def _after_save_url(session_id: int, position: int, go: str) -> str:
     return url + f"?q={max(0, position + step)}"
 
 
-def _save_problem(request, session_id: int, message: str, status: int) -> HttpResponse:
-    """A refused save: say why, keeping the page's clock in step (rare, so read the session)."""
-    session = selectors.session_get_for_request(request=request, session_id=session_id)
+def _save_problem(
+    request, session_id: int, message: str, status: int, deadline=None
+) -> HttpResponse:
+    """A refused save: say why, keeping the page's clock in step.
+
+    Without a ``deadline`` nothing has yet shown the session to be the requester's, so
+    it is read through the access check (404 otherwise).
+    """
+    if deadline is None:
+        session = selectors.session_get_for_request(request=request, session_id=session_id)
+        deadline = session.deadline
     if request.htmx:
         response = render(
             request,
             "interviews/interview.html#save_problem",
-            {"problem": message, "closed": status == 409, "session": session},
+            {"problem": message, "closed": status == 409, "session_id": session_id},
             status=status,
         )
-        return _clock_headers(response, session.deadline)
+        return _clock_headers(response, deadline)
     messages.error(request, message)
-    return redirect("interviews:interview", session_id=session.id)
+    return redirect("interviews:interview", session_id=session_id)
 
 
 @require_POST
@@ -156,7 +164,7 @@ def toggle_flag(request: HttpRequest, session_id: int, position: int) -> HttpRes
     try:
         flagged = services.answer_toggle_flag(session=session, position=position)
     except InterviewError as exc:
-        return _save_problem(request, session.id, exc.message, exc.status_code)
+        return _save_problem(request, session.id, exc.message, exc.status_code, session.deadline)
     if request.htmx:
         return render(
             request,

@@ -75,6 +75,25 @@ def test_save_after_deadline_is_refused_clearly(session, cand_client):
     assert "Time is up" in response.content.decode()
 
 
+def test_save_to_a_submitted_session_links_the_results_and_reads_the_session_once(
+    session, cand_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.session_submit(session=session)
+    with CaptureQueriesContext(connection) as queries:
+        response = cand_client.post(save_url(session), {"text": "too late"}, headers=HX)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "already been submitted" in html
+    assert reverse("interviews:results", args=[session.id]) in html
+    assert int(response["X-Viva-Deadline"]) == int(session.deadline.timestamp() * 1000)
+    table = Session._meta.db_table
+    reads = [q for q in queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]]
+    assert len(reads) == 1, [q["sql"] for q in reads]
+
+
 def test_someone_elses_session_is_404(session, client, other_candidate):
     client.force_login(other_candidate)
     for url in [
