@@ -107,10 +107,7 @@ def _question_upsert(*, topic: Topic, data: dict) -> str:
     question.save()
     question.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data["tags"]])
     criteria_replace(question=question, criteria=data["criteria"])
-    question.choices.all().delete()
-    Choice.objects.bulk_create(
-        Choice(question=question, order=i, **choice) for i, choice in enumerate(data["choices"])
-    )
+    choices_replace(question=question, choices=data["choices"])
     return outcome
 
 
@@ -126,6 +123,14 @@ def criteria_replace(*, question: Question, criteria: list[dict]) -> None:
             keywords=c["keywords"],
         )
         for i, c in enumerate(criteria)
+    )
+
+
+def choices_replace(*, question: Question, choices: list[dict]) -> None:
+    """``choices`` items have ``text``, ``is_correct`` and ``explanation``, in order."""
+    question.choices.all().delete()
+    Choice.objects.bulk_create(
+        Choice(question=question, order=i, **choice) for i, choice in enumerate(choices)
     )
 
 

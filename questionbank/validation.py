@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 MIN_CRITERIA = 3
 MAX_CRITERIA = 8
+MAX_CHOICES = 6
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ def question_problems(
             )
         if status == "published" and len(choices) < 2:
             problems.append(Problem("choices", "a published question needs at least 2 choices"))
+        if len(choices) > MAX_CHOICES:
+            problems.append(
+                Problem("choices", f"at most {MAX_CHOICES} choices (found {len(choices)})")
+            )
     elif status == "published":
         if not (model_answer or "").strip():
             problems.append(Problem("model_answer", "a published question needs a model answer"))

@@ -9,7 +9,7 @@ from interviews.hiring.selectors import STATUS_FILTERS, BankFilter
 from interviews.hiring.services import MAX_INVITATION_DAYS
 from interviews.models import InterviewSet, Role
 from questionbank.models import Kind, Level, Topic
-from questionbank.validation import MAX_CRITERIA
+from questionbank.validation import MAX_CHOICES, MAX_CRITERIA
 
 
 class TeamForm(forms.Form):
@@ -72,15 +72,30 @@ class BankSearchForm(forms.Form):
 
 
 class PrivateQuestionForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Answered as",
+        choices=Kind.choices,
+        initial=Kind.FREE_TEXT,
+        required=False,  # a post without it (older page, script) means free text
+        widget=forms.RadioSelect(attrs={"class": "kind-choice"}),
+        help_text="Free text is graded against the rubric; multiple choice is scored "
+        "from the correct option.",
+    )
     title = forms.CharField(max_length=200)
     prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), help_text="Markdown.")
     level = forms.ChoiceField(choices=Level.choices, initial=Level.MID)
     topic = forms.ModelChoiceField(queryset=Topic.objects.order_by("name"), to_field_name="slug")
+    # Required for free text only: the services say so with the bank's own message.
     model_answer = forms.CharField(
+        required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="What a strong answer says. Also the source for “Suggest rubric”.",
+        help_text="What a strong answer says: shown to reviewers, and the source for "
+        "“Suggest rubric”. Needed for free-text questions.",
     )
     suggested_minutes = forms.IntegerField(min_value=1, max_value=120, initial=5)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or Kind.FREE_TEXT
 
 
 class CriterionForm(forms.Form):
@@ -103,7 +118,7 @@ class CriterionForm(forms.Form):
         required=False, widget=forms.CheckboxInput(attrs={"aria-label": "Required"})
     )
 
-    def criterion(self) -> dict | None:
+    def row(self) -> dict | None:
         """The criterion as the services take it, or None for an empty row."""
         data = self.cleaned_data
         keywords = [k.strip() for k in (data.get("keywords") or "").split(",") if k.strip()]
@@ -138,6 +153,53 @@ def criterion_formset(*, data=None, initial: list[dict] | None = None):
     ][:MAX_CRITERIA]
     initial += [{"weight": 1.0}] * (MAX_CRITERIA - len(initial))
     return CriterionFormSet(initial=initial, prefix="c")
+
+
+class ChoiceForm(forms.Form):
+    text = forms.CharField(
+        max_length=500, required=False, widget=forms.TextInput(attrs={"aria-label": "Option"})
+    )
+    is_correct = forms.BooleanField(
+        required=False, widget=forms.CheckboxInput(attrs={"aria-label": "Correct"})
+    )
+    explanation = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.TextInput(attrs={"aria-label": "Why it is right or wrong"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("text") or "").strip() and (
+            data.get("is_correct") or (data.get("explanation") or "").strip()
+        ):
+            self.add_error("text", "Give this option its text, or clear the row.")
+        return data
+
+    def row(self) -> dict | None:
+        """The option as the services take it, or None for an empty row."""
+        text = (self.cleaned_data.get("text") or "").strip()
+        if not text:
+            return None
+        return {
+            "text": text,
+            "is_correct": bool(self.cleaned_data.get("is_correct")),
+            "explanation": (self.cleaned_data.get("explanation") or "").strip(),
+        }
+
+
+ChoiceFormSet = forms.formset_factory(
+    ChoiceForm, extra=0, max_num=MAX_CHOICES, absolute_max=MAX_CHOICES
+)
+
+
+def choice_formset(*, data=None, initial: list[dict] | None = None):
+    """Always MAX_CHOICES rows, like the criteria."""
+    if data is not None and "o-TOTAL_FORMS" in data:
+        return ChoiceFormSet(data, prefix="o")
+    initial = list(initial or [])[:MAX_CHOICES]
+    initial += [{}] * (MAX_CHOICES - len(initial))
+    return ChoiceFormSet(initial=initial, prefix="o")
 
 
 class InvitationForm(forms.Form):

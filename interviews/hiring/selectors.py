@@ -80,7 +80,7 @@ def invitation_for_member(*, user, invitation_id: int) -> tuple[Invitation, Acce
 def private_question_for_member(*, user, question_id: int) -> tuple[Question, Access]:
     question = (
         Question.objects.select_related("team", "topic")
-        .prefetch_related("criteria")
+        .prefetch_related("criteria", "choices")
         .annotate(member_role=_role_of(user, "team_id"))
         .filter(id=question_id, team__isnull=False, member_role__isnull=False)
         .first()

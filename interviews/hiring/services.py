@@ -36,7 +36,7 @@ from interviews.models import (
 )
 from interviews.services import session_create
 from questionbank.models import Kind, Question, Status
-from questionbank.services import criteria_replace
+from questionbank.services import choices_replace, criteria_replace
 from questionbank.validation import question_problems
 
 logger = logging.getLogger(__name__)
@@ -278,19 +278,28 @@ def private_question_save(
     model_answer: str,
     suggested_minutes: int,
     criteria: list[dict],
+    choices: list[dict] = (),
+    kind: str = Kind.FREE_TEXT,
     created_by=None,
 ) -> Question:
-    """Create or edit a team's own free-text question with its rubric.
+    """Create or edit a team's own question: free text with its rubric, or multiple choice.
 
-    Held to the published bank's rules (model answer, 3-8 weighted criteria with keywords).
-    Editing bumps the question's version, so the next candidate gets a new set version.
+    Held to the published bank's rules (free text: model answer, 3-8 weighted criteria
+    with keywords; multiple choice: 2-6 options, exactly one correct). Only the part its
+    kind uses is kept. Editing bumps the question's version, so the next candidate gets a
+    new set version.
     """
+    if kind == Kind.MULTIPLE_CHOICE:
+        criteria = []
+    else:
+        kind, choices = Kind.FREE_TEXT, []
+    choices = list(choices)
     problems = question_problems(
-        kind=Kind.FREE_TEXT,
+        kind=kind,
         status=Status.PUBLISHED,
         model_answer=model_answer,
         criteria=criteria,
-        choices=[],
+        choices=choices,
     )
     if problems:
         raise QuestionInvalid(problems)
@@ -300,9 +309,10 @@ def private_question_save(
             lambda s: Question.objects.filter(slug=s).exists(),
             max_length=120,
         )
-        question = Question(slug=slug, team=team, created_by=created_by, kind=Kind.FREE_TEXT)
+        question = Question(slug=slug, team=team, created_by=created_by)
     elif question.team_id != team.id:
         raise HiringError("That question belongs to another team.")
+    question.kind = kind
     question.title = title.strip()
     question.prompt = prompt.strip()
     question.level = level
@@ -312,6 +322,7 @@ def private_question_save(
     question.status = Status.PUBLISHED
     question.save()
     criteria_replace(question=question, criteria=criteria)
+    choices_replace(question=question, choices=choices)
     return question
 
 

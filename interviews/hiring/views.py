@@ -26,6 +26,7 @@ from interviews.hiring.services import HiringError, InvitationUnavailable, Quest
 from interviews.hiring.tokens import token_hash
 from interviews.models import InvitationStatus
 from interviews.selectors import INVITED_SESSIONS_KEY
+from questionbank.models import Kind
 
 # Bad links are counted per client IP (guessing is hopeless with 256-bit tokens, but a
 # scanner should not get to try); good links per token, so candidates behind one proxy
@@ -332,7 +333,9 @@ def item_move(request: HttpRequest, set_id: int, item_id: int) -> HttpResponse:
 
 
 # --------------------------------------------------------------------------- private questions
-def _question_page(request, *, access, interview_set, question, form, criteria, status=200):
+def _question_page(
+    request, *, access, interview_set, question, form, criteria, choices, status=200
+):
     context = {
         "team": access.team,
         "access": access,
@@ -340,6 +343,7 @@ def _question_page(request, *, access, interview_set, question, form, criteria, 
         "question": question,
         "form": form,
         "criteria": criteria,
+        "choices": choices,
     }
     return render(request, "hiring/question_form.html", context, status=status)
 
@@ -347,6 +351,7 @@ def _question_page(request, *, access, interview_set, question, form, criteria, 
 def _question_submit(request, *, access, interview_set, question) -> HttpResponse:
     """Shared by create and edit: save, or suggest a rubric, or show the problems."""
     form = forms.PrivateQuestionForm(request.POST)
+    choices = forms.choice_formset(data=request.POST)
     if request.POST.get("action") == "suggest":
         prompt, model_answer = request.POST.get("prompt", ""), request.POST.get("model_answer", "")
         suggested = criteria_records(suggest_rubric(prompt[:5000], model_answer[:10000]))
@@ -366,16 +371,19 @@ def _question_submit(request, *, access, interview_set, question) -> HttpRespons
             question=question,
             form=form,
             criteria=criteria,
+            choices=choices,
         )
     criteria = forms.criterion_formset(data=request.POST)
-    if form.is_valid() and criteria.is_valid():
-        rows = [c for c in (f.criterion() for f in criteria.forms) if c is not None]
+    # Only the part the question's kind uses is read, so leftovers in the other can't block.
+    multiple_choice = form.is_valid() and form.cleaned_data["kind"] == Kind.MULTIPLE_CHOICE
+    if form.is_valid() and (choices if multiple_choice else criteria).is_valid():
         try:
             saved = services.private_question_save(
                 team=access.team,
                 question=question,
                 created_by=request.user,
-                criteria=rows,
+                criteria=_filled_rows(criteria) if not multiple_choice else [],
+                choices=_filled_rows(choices) if multiple_choice else [],
                 **form.cleaned_data,
             )
         except QuestionInvalid as exc:
@@ -400,8 +408,14 @@ def _question_submit(request, *, access, interview_set, question) -> HttpRespons
         question=question,
         form=form,
         criteria=criteria,
+        choices=choices,
         status=400,
     )
+
+
+def _filled_rows(formset) -> list[dict]:
+    """The formset's non-empty rows, as the services take them."""
+    return [row for row in (f.row() for f in formset.forms) if row is not None]
 
 
 @require_http_methods(["GET", "POST"])
@@ -418,6 +432,7 @@ def question_new(request: HttpRequest, set_id: int) -> HttpResponse:
         question=None,
         form=forms.PrivateQuestionForm(),
         criteria=forms.criterion_formset(),
+        choices=forms.choice_formset(),
     )
 
 
@@ -438,6 +453,7 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
         )
     form = forms.PrivateQuestionForm(
         initial={
+            "kind": question.kind,
             "title": question.title,
             "prompt": question.prompt,
             "level": question.level,
@@ -452,6 +468,12 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
             for c in question.criteria.all()
         ]
     )
+    choices = forms.choice_formset(
+        initial=[
+            {"text": c.text, "is_correct": c.is_correct, "explanation": c.explanation}
+            for c in question.choices.all()
+        ]
+    )
     return _question_page(
         request,
         access=access,
@@ -459,6 +481,7 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
         question=question,
         form=form,
         criteria=criteria,
+        choices=choices,
     )
 
 

@@ -186,8 +186,24 @@
     setInterval(tick, 1000);
   }
 
+  // The team question form shows only the part its kind uses (both show without JS).
+  function questionKind() {
+    var radios = document.querySelectorAll("input[name=kind]");
+    if (!radios.length) return;
+    function show() {
+      var checked = document.querySelector("input[name=kind]:checked");
+      if (!checked) return;
+      document.querySelectorAll("fieldset[data-kind]").forEach(function (set) {
+        set.hidden = set.dataset.kind !== checked.value;
+      });
+    }
+    radios.forEach(function (r) { r.addEventListener("change", show); });
+    show();
+  }
+
   onReady(function () {
     guardOnce();
+    questionKind();
     localTimes(document);
     var root = document.getElementById("interview");
     if (root) interviewPage(root);

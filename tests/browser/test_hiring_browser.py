@@ -97,6 +97,37 @@ def test_builder_search_add_reorder_remove_and_team_question(page: Page, live_se
     assert page.csp_violations == []
 
 
+def test_team_multiple_choice_question_shows_only_its_options(page: Page, live_server, hiring_team):
+    _owner, team = hiring_team
+    make_bank_question("Retry budgets", topic_slug="operations", level="mid")
+    interview_set = InterviewSet.objects.create(team=team, title="Platform screen")
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/questions/new")
+    rubric = page.locator("fieldset[data-kind='free_text']")
+    options = page.locator("fieldset[data-kind='multiple_choice']")
+    expect(rubric).to_be_visible()
+    expect(options).to_be_hidden()
+
+    page.get_by_label("Multiple choice").check()
+    expect(rubric).to_be_hidden()
+    expect(options).to_be_visible()
+    page.get_by_label("Title").fill("Status after create")
+    page.get_by_label("Prompt").fill("Which response fits a **POST** that created a resource?")
+    page.get_by_label("Topic").select_option(label="Operations")
+    rows = options.locator("tbody tr")
+    for i, (text, why) in enumerate(
+        [("301 Moved Permanently", "Nothing moved."), ("201 Created", "It names the new one.")]
+    ):
+        rows.nth(i).get_by_label("Option").fill(text)
+        rows.nth(i).get_by_label("Why it is right or wrong").fill(why)
+    rows.nth(1).get_by_label("Correct").check()
+    page.get_by_role("button", name="Save question").click()
+
+    expect(page).to_have_url(re.compile(rf"/hiring/sets/{interview_set.id}/$"))
+    expect(page.locator("#set-items")).to_contain_text("Status after create")
+    assert page.csp_violations == []
+
+
 def test_review_ranks_overrides_in_place_and_blind_review(page: Page, live_server, hiring_team):
     _owner, team = hiring_team
     questions = [make_bank_question("Idempotency"), make_bank_question("Retries")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -215,6 +217,133 @@ def test_suggest_rubric_prefills_the_criteria(world, client):
     response = client.post(url, data)
     assert response.status_code == 200 and b"Outbox pattern" in response.content
     assert not Question.objects.filter(title="Outbox pattern").exists()
+
+
+def _choices_post(rows: list[tuple[str, bool, str]]) -> dict:
+    data = {"o-TOTAL_FORMS": str(len(rows)), "o-INITIAL_FORMS": "0"}
+    for i, (text, correct, why) in enumerate(rows):
+        data |= {f"o-{i}-text": text, f"o-{i}-explanation": why}
+        if correct:
+            data[f"o-{i}-is_correct"] = "on"
+    return data
+
+
+OPTIONS = [
+    ("A 301 redirect", False, "That moves the resource; nothing was created."),
+    ("201 Created with a Location header", True, "It names the new resource."),
+    ("200 OK with an empty body", False, "It hides where the resource lives."),
+    ("", False, ""),  # an empty row is ignored
+]
+
+
+def _mcq_post(world, options=OPTIONS) -> dict:
+    return {
+        "kind": "multiple_choice",
+        "title": "Status after create",
+        "prompt": "Which response fits a successful **POST** that created a resource?",
+        "level": "junior",
+        "topic": world.questions[0].topic.slug,
+        "model_answer": "",
+        "suggested_minutes": 2,
+        "action": "save",
+        # A half-filled rubric row left from switching kinds must not block the save.
+        **_criteria_post([("", "leftover", "")]),
+        **_choices_post(options),
+    }
+
+
+def test_team_multiple_choice_question_is_created_with_its_options(world, client):
+    client.force_login(world.reviewer)
+    url = reverse("hiring:question_new", args=[world.interview_set.id])
+    page = client.get(url).content.decode()
+    assert 'name="kind"' in page and 'name="o-0-text"' in page and "<legend>Answered as" in page
+    response = client.post(url, _mcq_post(world))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    question = Question.objects.get(title="Status after create")
+    assert question.kind == "multiple_choice" and question.team == world.team_a
+    assert [(c.text, c.is_correct) for c in question.choices.all()] == [
+        (text, correct) for text, correct, _ in OPTIONS[:3]
+    ]
+    assert question.choices.all()[1].explanation == "It names the new resource."
+    assert not question.criteria.exists()
+    assert world.interview_set.items.filter(question=question).exists()
+    edit = client.get(reverse("hiring:question_edit", args=[question.id])).content.decode()
+    assert re.search(r'value="multiple_choice"[^>]*checked', edit)
+    assert 'value="201 Created with a Location header"' in edit
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ([("One", False, ""), ("Two", False, "")], "exactly one choice must be correct"),
+        ([("One", True, ""), ("Two", True, "")], "exactly one choice must be correct"),
+        ([("Only", True, "")], "at least 2 choices"),
+        ([("One", True, ""), ("", False, "orphan reason")], "Give this option its text"),
+    ],
+)
+def test_team_multiple_choice_question_refuses_bad_options(world, client, options, message):
+    client.force_login(world.reviewer)
+    url = reverse("hiring:question_new", args=[world.interview_set.id])
+    response = client.post(url, _mcq_post(world, options))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert message in body
+    assert 'value="One"' in body or 'value="Only"' in body  # typed options come back
+    assert not Question.objects.filter(title="Status after create").exists()
+
+
+def test_changing_a_team_question_kind_keeps_only_what_the_kind_uses(world):
+    question = _private(world)
+    version = question.version
+    options = [
+        {"text": "Blue green", "is_correct": True, "explanation": "Two fleets."},
+        {"text": "Big bang", "is_correct": False, "explanation": "All at once."},
+    ]
+    fields = dict(
+        team=world.team_a,
+        question=question,
+        title=question.title,
+        prompt=question.prompt,
+        level=question.level,
+        topic=question.topic,
+        model_answer=question.model_answer,
+        suggested_minutes=5,
+    )
+    services.private_question_save(
+        **fields, kind="multiple_choice", choices=options, criteria=[{"ignored": True}]
+    )
+    question.refresh_from_db()
+    assert question.kind == "multiple_choice" and question.version == version + 1
+    assert question.choices.count() == 2 and not question.criteria.exists()
+    criteria = [
+        {"label": w, "keywords": [w], "weight": 1, "required": False} for w in ("a", "b", "c")
+    ]
+    services.private_question_save(**fields, criteria=criteria, choices=options)
+    question.refresh_from_db()
+    assert question.kind == "free_text" and question.criteria.count() == 3
+    assert not question.choices.exists()
+
+
+def test_an_invited_candidate_answers_a_team_multiple_choice_question(world, client):
+    from grading.models import Grade
+    from interviews.services import answer_save_draft, session_submit
+
+    client.force_login(world.reviewer)
+    client.post(reverse("hiring:question_new", args=[world.interview_set.id]), _mcq_post(world))
+    _, token = make_invitation(world.interview_set)
+    browser = Client()
+    session = start_in_browser(browser, token)
+    answer = session.answers.get(question__title="Status after create")
+    assert answer.kind == "multiple_choice"
+    page = browser.get(reverse("interviews:interview", args=[session.id]) + f"?q={answer.position}")
+    html = page.content.decode()
+    assert 'type="radio"' in html and "201 Created with a Location header" in html
+    answer_save_draft(session_id=session.id, position=answer.position, choice_index=1)
+    session_submit(session=session)
+    grade = Grade.objects.get(answer=answer)
+    assert grade.kind == "choice" and grade.score == 100.0
+    results = browser.get(reverse("interviews:results", args=[session.id])).content.decode()
+    assert "It names the new resource." in results
 
 
 def test_only_the_owning_team_edits_a_private_question(world, client):
