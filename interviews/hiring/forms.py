@@ -89,8 +89,8 @@ class PrivateQuestionForm(forms.Form):
     model_answer = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="What a strong answer says: shown to reviewers, and the source for "
-        "“Suggest rubric”. Needed for free-text questions.",
+        help_text="What a strong answer says: shown with the results, and the source for "
+        "“Suggest rubric”. Needed for free text; optional for multiple choice.",
     )
     suggested_minutes = forms.IntegerField(min_value=1, max_value=120, initial=5)
 
