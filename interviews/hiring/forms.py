@@ -59,8 +59,9 @@ class BankSearchForm(forms.Form):
             self.fields[name].widget.attrs["class"] = "bank-filter"
 
     def filter(self) -> BankFilter:
+        page = _page_number(self.data.get("page"))
         if not self.is_valid():
-            return BankFilter()
+            return BankFilter(page=page)
         data = self.cleaned_data
         return BankFilter(
             q=data["q"].strip(),
@@ -68,7 +69,14 @@ class BankSearchForm(forms.Form):
             topic=data["topic"],
             kind=data["kind"],
             source=data["source"],
+            page=page,
         )
+
+
+def _page_number(value) -> int:
+    """A page link's number; anything else (missing, junk, absurd) is the first page."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and 0 < int(text) <= 10_000 else 1
 
 
 class PrivateQuestionForm(forms.Form):

@@ -7,7 +7,8 @@ a team's sets, invitations, candidates and results are invisible to everyone els
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
@@ -149,13 +150,47 @@ class BankFilter:
     topic: str = ""
     kind: str = ""
     source: str = ""  # "", "bank" or "team"
+    page: int = 1
 
     def as_params(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items() if v}
+        """The query string for these results (page 1 is left out, as the default)."""
+        params = {k: str(v) for k, v in self.__dict__.items() if v}
+        if self.page == 1:
+            del params["page"]
+        return params
+
+    def query(self, **changes) -> str:
+        return urlencode(replace(self, **changes).as_params())
 
 
-def bank_search(*, team: Team, search: BankFilter) -> tuple[list[Question], int]:
-    """Published bank questions plus the team's own, filtered; first page and total."""
+@dataclass(frozen=True)
+class BankPage:
+    questions: list[Question]
+    total: int
+    search: BankFilter  # with the page actually shown
+
+    @property
+    def first(self) -> int:  # 1-based position of the first question shown
+        return (self.search.page - 1) * BANK_PAGE + 1 if self.questions else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.questions) - 1 if self.questions else 0
+
+    @property
+    def previous_query(self) -> str | None:
+        return self.search.query(page=self.search.page - 1) if self.search.page > 1 else None
+
+    @property
+    def next_query(self) -> str | None:
+        return self.search.query(page=self.search.page + 1) if self.last < self.total else None
+
+
+def bank_search(*, team: Team, search: BankFilter) -> BankPage:
+    """Published bank questions plus the team's own, filtered, one page of them.
+
+    A page past the end shows the last page (the results shrank since the link was made).
+    """
     queryset = Question.objects.filter(
         Q(team__isnull=True, status=Status.PUBLISHED) | (Q(team=team) & ~Q(status=Status.RETIRED))
     )
@@ -178,10 +213,14 @@ def bank_search(*, team: Team, search: BankFilter) -> tuple[list[Question], int]
         )
     queryset = queryset.distinct()
     total = queryset.count()
-    page = list(
-        queryset.select_related("topic").order_by("topic__name", "level", "title")[:BANK_PAGE]
+    page = max(1, min(search.page, -(-total // BANK_PAGE)))
+    start = (page - 1) * BANK_PAGE
+    ordered = queryset.select_related("topic").order_by("topic__name", "level", "title", "id")
+    return BankPage(
+        questions=list(ordered[start : start + BANK_PAGE]),
+        total=total,
+        search=replace(search, page=page),
     )
-    return page, total
 
 
 # --------------------------------------------------------------------------- invitations

@@ -203,7 +203,7 @@ def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
 # --------------------------------------------------------------------------- builder
 def _builder_context(request, interview_set, access, search_form=None, **extra) -> dict:
     search_form = search_form or forms.BankSearchForm(request.GET or None)
-    bank, bank_total = selectors.bank_search(team=access.team, search=search_form.filter())
+    bank = selectors.bank_search(team=access.team, search=search_form.filter())
     items = selectors.set_items(interview_set=interview_set)
     return {
         "set": interview_set,
@@ -213,9 +213,7 @@ def _builder_context(request, interview_set, access, search_form=None, **extra) 
         "in_set": {item.question_id for item in items},
         "settings_form": forms.SetForm(instance=interview_set),
         "search_form": search_form,
-        "search_query": urlencode(search_form.filter().as_params()),
         "bank": bank,
-        "bank_total": bank_total,
         "latest_version": interview_set.versions.order_by("-number").first(),
         **extra,
     }
@@ -261,19 +259,12 @@ def bank(request: HttpRequest, set_id: int) -> HttpResponse:
         query = request.GET.urlencode()
         return redirect(reverse("hiring:builder", args=[set_id]) + (f"?{query}" if query else ""))
     search_form = forms.BankSearchForm(request.GET)
-    results, total = selectors.bank_search(team=access.team, search=search_form.filter())
+    results = selectors.bank_search(team=access.team, search=search_form.filter())
     items_ids = set(interview_set.items.values_list("question_id", flat=True))
     return render(
         request,
         "hiring/builder.html#bank_results",
-        {
-            "set": interview_set,
-            "access": access,
-            "bank": results,
-            "bank_total": total,
-            "in_set": items_ids,
-            "search_query": urlencode(search_form.filter().as_params()),
-        },
+        {"set": interview_set, "access": access, "bank": results, "in_set": items_ids},
     )
 
 

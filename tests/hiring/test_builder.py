@@ -54,24 +54,58 @@ def test_search_filters_the_published_bank(world):
     QuestionFactory(title="Draft about caching", status="draft")
     QuestionFactory(title="Retired about caching", status="retired")
     team = world.team_a
-    everything, total = bank_search(team=team, search=BankFilter())
-    assert total == 4 and "Draft about caching" not in _titles(everything)
-    assert _titles(bank_search(team=team, search=BankFilter(level="senior"))[0]) == {"Retries"}
-    assert _titles(bank_search(team=team, search=BankFilter(topic="caching"))[0]) == {
+    everything = bank_search(team=team, search=BankFilter())
+    assert everything.total == 4 and "Draft about caching" not in _titles(everything.questions)
+    assert _titles(bank_search(team=team, search=BankFilter(level="senior")).questions) == {
+        "Retries"
+    }
+    assert _titles(bank_search(team=team, search=BankFilter(topic="caching")).questions) == {
         "Caching headers"
     }
-    assert _titles(bank_search(team=team, search=BankFilter(kind="multiple_choice"))[0]) == {
+    assert _titles(bank_search(team=team, search=BankFilter(kind="multiple_choice")).questions) == {
         "Status codes"
     }
-    assert _titles(bank_search(team=team, search=BankFilter(q="retr"))[0]) == {"Retries"}
+    assert _titles(bank_search(team=team, search=BankFilter(q="retr")).questions) == {"Retries"}
+
+
+def test_bank_search_pages_through_every_match(world, client, monkeypatch):
+    from interviews.hiring import selectors
+
+    monkeypatch.setattr(selectors, "BANK_PAGE", 3)
+    for i in range(4):
+        make_bank_question(f"Paging {i}", level="junior")
+    team = world.team_a
+    seen, page = [], 1
+    while True:
+        results = bank_search(team=team, search=BankFilter(q="paging", page=page))
+        assert results.total == 4 and results.search.page == page
+        seen += [q.title for q in results.questions]
+        if not results.next_query:
+            break
+        assert "page=" in results.next_query and "q=paging" in results.next_query
+        page += 1
+    assert seen == [f"Paging {i}" for i in range(4)]
+    assert (results.first, results.last) == (4, 4)
+    assert results.previous_query == "q=paging"  # page 1 is the default, left out
+    # A page past the end (the results shrank since the link was made) shows the last one.
+    assert bank_search(team=team, search=BankFilter(q="paging", page=9)).search.page == 2
+
+    client.force_login(world.viewer)
+    url = reverse("hiring:bank", args=[world.interview_set.id])
+    body = client.get(url, {"q": "paging", "page": "2"}, headers=HX).content.decode()
+    assert "showing 4–4" in body and "Paging 3" in body and "Paging 0" not in body
+    assert "← Previous" in body and "Next →" not in body
+    for junk in ("0", "-1", "abc", "99999999999"):  # junk means the first page
+        body = client.get(url, {"q": "paging", "page": junk}, headers=HX).content.decode()
+        assert "showing 1–3" in body and "Next →" in body
 
 
 def test_private_questions_are_visible_only_to_their_team(world):
     _private(world, title="A's secret")
     _private(world, team=world.team_b, title="B's secret")
-    a_titles = _titles(bank_search(team=world.team_a, search=BankFilter())[0])
+    a_titles = _titles(bank_search(team=world.team_a, search=BankFilter()).questions)
     assert "A's secret" in a_titles and "B's secret" not in a_titles
-    only_team = bank_search(team=world.team_a, search=BankFilter(source="team"))[0]
+    only_team = bank_search(team=world.team_a, search=BankFilter(source="team")).questions
     assert _titles(only_team) == {"A's secret"}
 
 
