@@ -23,6 +23,8 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
 }
 EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+# Short authored text shown inside a sentence or a label: an option and its explanation.
+INLINE_TAGS = {"b", "code", "del", "em", "i", "kbd", "strong", "sub", "sup"}
 
 
 @lru_cache(maxsize=2048)
@@ -37,3 +39,11 @@ def render_markdown(text: str) -> SafeString:
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(clean)  # sanitised by nh3 just above
+
+
+@lru_cache(maxsize=2048)
+def render_inline_markdown(text: str) -> SafeString:
+    """Markdown -> sanitised inline HTML: code spans and emphasis, no blocks or links."""
+    html = md.markdown(text or "", output_format="html")
+    clean = nh3.clean(html, tags=INLINE_TAGS, attributes={})
+    return mark_safe(clean.strip())  # sanitised by nh3 just above

@@ -69,6 +69,20 @@
       clearTimeout(retryTimer);
       retryTimer = setTimeout(resend, 5000);
     }
+    // A saved answer shows as answered in the navigator and its count without a reload.
+    function markAnswered(answered) {
+      var nav = document.getElementById("question-nav");
+      var link = nav && nav.querySelector("a[aria-current=step]");
+      if (!link) return;
+      link.classList.toggle("answered", answered);
+      var states = ["answered", "flagged"].filter(function (s) { return link.classList.contains(s); });
+      link.setAttribute("aria-label", ["Question " + link.textContent].concat(states).join(", "));
+      var count = document.getElementById("answered-count");
+      if (count) {
+        count.textContent = nav.querySelectorAll("a.answered").length + " of " +
+          nav.querySelectorAll("a").length + " answered";
+      }
+    }
     function words(text) {
       var n = text.trim() ? text.trim().split(/\s+/).length : 0;
       return n + (n === 1 ? " word" : " words");
@@ -139,6 +153,7 @@
         status.className = "save-status";
         localTimes(status);
         if (textarea) forget(event.detail.elt.dataset.sentText);
+        markAnswered(textarea ? event.detail.elt.dataset.sentText.trim() !== "" : true);
         return;
       }
       sentCounters = null;

@@ -39,9 +39,13 @@ def test_type_reload_and_find_the_text(page, live_server, user):
     log_in(page, live_server, "browser")
     session = start_session(page, live_server)
     box = page.get_by_label("Your answer")
+    expect(page.locator("#answered-count")).to_have_text("0 of 3 answered")
     box.fill(ANSWER)
     expect(page.locator("#save-status")).to_contain_text("Saved")
     assert Answer.objects.get(session=session, position=0).saved_text == ANSWER
+    # The navigator counts the saved answer without a reload.
+    expect(page.locator("#answered-count")).to_have_text("1 of 3 answered")
+    expect(page.get_by_role("link", name="Question 1, answered")).to_be_visible()
     page.reload()
     expect(page.get_by_label("Your answer")).to_have_value(ANSWER)
     expect(page.locator("#word-count")).to_contain_text("16 words")

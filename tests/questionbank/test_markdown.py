@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from questionbank.markdown import render_markdown
+from questionbank.markdown import render_inline_markdown, render_markdown
 
 
 def test_script_tags_are_removed():
@@ -28,3 +28,15 @@ def test_fenced_code_blocks_render():
 def test_tables_render():
     html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |")
     assert "<table>" in html and "<td>1</td>" in html
+
+
+def test_inline_markdown_keeps_code_and_emphasis_only():
+    html = render_inline_markdown(
+        'Send `PATCH /users/7` with `{"email": "a@x.io"}` **now**, if a < b '
+        "<script>alert(1)</script> [link](javascript:alert(1)) <b onclick=x()>bold</b>"
+    )
+    assert html.startswith("Send <code>PATCH /users/7</code>")
+    assert '<code>{"email": "a@x.io"}</code>' in html
+    assert "<strong>now</strong>" in html and "a &lt; b" in html
+    assert "<p>" not in html and "<a" not in html and "<script" not in html
+    assert "alert(1)</" not in html and "onclick" not in html and "<b>bold</b>" in html
