@@ -201,6 +201,8 @@ def test_dashboard_query_count_does_not_grow_with_sessions(bank, candidate, cand
     assert small == large
     page = cand_client.get(url).content.decode()
     assert "<svg" in page and "Practise my weakest topics" in page
+    assert "5 interviews shown, oldest first; the latest scored" in page
+    assert '<th scope="col">Level</th>' in page
 
 
 @pytest.mark.parametrize("count", [3, 8])
