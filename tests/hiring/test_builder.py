@@ -380,6 +380,43 @@ def test_an_invited_candidate_answers_a_team_multiple_choice_question(world, cli
     assert "It names the new resource." in results
 
 
+def test_team_option_markup_is_sanitised_on_the_candidate_pages(world):
+    from interviews.services import answer_save_draft, session_submit
+
+    question = services.private_question_save(
+        team=world.team_a,
+        kind="multiple_choice",
+        title="Hostile options",
+        prompt="Pick one.",
+        level="mid",
+        topic=world.questions[0].topic,
+        model_answer="",
+        suggested_minutes=1,
+        criteria=[],
+        choices=[
+            {"text": "`GET` <img src=x onerror=alert(1)>", "is_correct": True,
+             "explanation": "<script>alert(2)</script>**safe**"},
+            {"text": "<a href='javascript:alert(3)'>click</a>", "is_correct": False,
+             "explanation": ""},
+        ],
+    )  # fmt: skip
+    services.set_item_add(interview_set=world.interview_set, question=question)
+    _, token = make_invitation(world.interview_set)
+    browser = Client()
+    session = start_in_browser(browser, token)
+    answer = session.answers.get(question=question)
+    page = browser.get(
+        reverse("interviews:interview", args=[session.id]) + f"?q={answer.position}"
+    ).content.decode()
+    answer_save_draft(session_id=session.id, position=answer.position, choice_index=0)
+    session_submit(session=session)
+    results = browser.get(reverse("interviews:results", args=[session.id])).content.decode()
+    for html in (page, results):
+        assert "<code>GET</code>" in html
+        assert "onerror" not in html and "javascript:" not in html and "alert(" not in html
+    assert "<strong>safe</strong>" in results
+
+
 def test_only_the_owning_team_edits_a_private_question(world, client):
     question = _private(world)
     client.force_login(world.member_b)
