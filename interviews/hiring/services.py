@@ -278,7 +278,7 @@ def private_question_save(
     model_answer: str,
     suggested_minutes: int,
     criteria: list[dict],
-    choices: list[dict] = (),
+    choices: list[dict] | None = None,
     kind: str = Kind.FREE_TEXT,
     created_by=None,
 ) -> Question:
@@ -290,10 +290,9 @@ def private_question_save(
     new set version.
     """
     if kind == Kind.MULTIPLE_CHOICE:
-        criteria = []
+        criteria, choices = [], list(choices or [])
     else:
         kind, choices = Kind.FREE_TEXT, []
-    choices = list(choices)
     problems = question_problems(
         kind=kind,
         status=Status.PUBLISHED,
