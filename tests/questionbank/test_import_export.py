@@ -96,6 +96,16 @@ def test_reimport_updates_instead_of_duplicating(tmp_path):
         ),
         (
             GOOD.replace(
+                "      - {text: List, correct: false, explanation: Insertion order only.}\n",
+                "".join(
+                    f"      - {{text: Option {i}, correct: false, explanation: No.}}\n"
+                    for i in range(6)
+                ),
+            ),
+            "question caching-leaderboard-mcq: choices: at most 6 choices (found 7)",
+        ),
+        (
+            GOOD.replace(
                 "      A time to live says how long an entry may be served before it expires.\n", ""
             ),
             "question caching-what-is-ttl: model_answer: a published question needs a model answer",
