@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 
 import pytest
@@ -53,6 +54,7 @@ def test_landing_page_shows_the_set_and_a_start_button(world, client):
     body = response.content.decode()
     assert "Backend screen" in body and "30 minutes" in body and "Answer in prose." in body
     assert 'method="post"' in body and "Start the interview" in body
+    assert re.search(r"until \d+ \w+ \d{4} \d\d:\d\d UTC\.", body)  # says which clock
     assert response["Cache-Control"].startswith("max-age=0")
     # Looking is not starting.
     assert Invitation.objects.get(token_hash=services.token_hash(token)).status == "pending"
