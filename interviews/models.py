@@ -48,6 +48,10 @@ class InterviewSet(models.Model):
     title = models.CharField(max_length=200)
     instructions = models.TextField(blank=True)
     time_limit_minutes = models.PositiveSmallIntegerField(default=45)
+    # Off: invited candidates only learn that their answers were submitted (the rubric
+    # stays the team's, and nobody sees a machine grade before review). A live setting,
+    # not part of a version, so a team can release results after reviewing.
+    candidates_see_results = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -13,7 +13,7 @@ from config.prepared import PreparedJoin
 from grading.highlight import evidence_segments, flag_sentences
 from grading.models import Grade
 from grading.selectors import final_grade
-from interviews.models import Answer, Session, SessionKind, SessionStatus
+from interviews.models import Answer, InterviewSet, Session, SessionKind, SessionStatus
 
 INVITED_SESSIONS_KEY = "viva_invited_sessions"
 
@@ -64,6 +64,17 @@ def session_writer_id(*, request, session_id: int) -> int | None:
     if not request.user.is_authenticated:
         raise Http404("No such interview.")
     return request.user.id
+
+
+def invited_from(session: Session) -> InterviewSet | None:
+    """The interview set (with its team) an invited session was taken from, else None."""
+    if session.invitation_id is None:
+        return None
+    return (
+        InterviewSet.objects.select_related("team")
+        .filter(invitations__id=session.invitation_id)
+        .first()
+    )
 
 
 def answers_with_grades(session: Session) -> list[Answer]:

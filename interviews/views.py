@@ -201,6 +201,13 @@ def results(request: HttpRequest, session_id: int) -> HttpResponse:
         if timezone.now() <= session.deadline:
             return redirect("interviews:interview", session_id=session.id)
         session = services.session_finalise(session_id=session.id, reason=SessionStatus.TIMED_OUT)
+    interview_set = selectors.invited_from(session)
+    if interview_set is not None and not interview_set.candidates_see_results:
+        return render(
+            request,
+            "interviews/submitted.html",
+            {"session": session, "interview_set": interview_set},
+        )
     answer_results = selectors.results_for(selectors.answers_with_grades(session))
     pending = sum(1 for r in answer_results if r.pending)
     context = {
@@ -210,6 +217,7 @@ def results(request: HttpRequest, session_id: int) -> HttpResponse:
         "graded": len(answer_results) - pending,
         "overall": selectors.overall_score(answer_results),
         "show_model_answers": session.kind == "practice",
+        "interview_set": interview_set,
     }
     template = "interviews/results.html"
     if request.htmx:

@@ -32,8 +32,14 @@ class SetForm(forms.ModelForm):
 
     class Meta:
         model = InterviewSet
-        fields = ["title", "time_limit_minutes", "instructions"]
-        help_texts = {"instructions": "Shown to candidates before they start."}
+        fields = ["title", "time_limit_minutes", "instructions", "candidates_see_results"]
+        labels = {"candidates_see_results": "Candidates see their results"}
+        help_texts = {
+            "instructions": "Shown to candidates before they start.",
+            "candidates_see_results": "Off: candidates only see that their answers were "
+            "submitted. On: their final scores and rubric verdicts, including your "
+            "overrides (never the model answers). You can turn it on after reviewing.",
+        }
         widgets = {"instructions": forms.Textarea(attrs={"rows": 4})}
 
 

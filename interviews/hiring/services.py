@@ -142,25 +142,46 @@ def _keep_an_owner(*, membership: Membership, leaving: bool) -> None:
 
 # --------------------------------------------------------------------------- sets
 def set_create(
-    *, team: Team, title: str, time_limit_minutes: int, instructions: str, created_by
+    *,
+    team: Team,
+    title: str,
+    time_limit_minutes: int,
+    instructions: str,
+    created_by,
+    candidates_see_results: bool = False,
 ) -> InterviewSet:
     return InterviewSet.objects.create(
         team=team,
         title=title.strip(),
         time_limit_minutes=time_limit_minutes,
         instructions=instructions.strip(),
+        candidates_see_results=candidates_see_results,
         created_by=created_by,
     )
 
 
 def set_update(
-    *, interview_set: InterviewSet, title: str, time_limit_minutes: int, instructions: str
+    *,
+    interview_set: InterviewSet,
+    title: str,
+    time_limit_minutes: int,
+    instructions: str,
+    candidates_see_results: bool = False,
 ) -> InterviewSet:
     """Edit freely: candidates who already started keep the version they took."""
     interview_set.title = title.strip()
     interview_set.time_limit_minutes = time_limit_minutes
     interview_set.instructions = instructions.strip()
-    interview_set.save(update_fields=["title", "time_limit_minutes", "instructions", "updated_at"])
+    interview_set.candidates_see_results = candidates_see_results
+    interview_set.save(
+        update_fields=[
+            "title",
+            "time_limit_minutes",
+            "instructions",
+            "candidates_see_results",
+            "updated_at",
+        ]
+    )
     return interview_set
 
 

@@ -376,6 +376,8 @@ def test_an_invited_candidate_answers_a_team_multiple_choice_question(world, cli
     session_submit(session=session)
     grade = Grade.objects.get(answer=answer)
     assert grade.kind == "choice" and grade.score == 100.0
+    world.interview_set.candidates_see_results = True
+    world.interview_set.save()
     results = browser.get(reverse("interviews:results", args=[session.id])).content.decode()
     assert "It names the new resource." in results
 
@@ -410,6 +412,8 @@ def test_team_option_markup_is_sanitised_on_the_candidate_pages(world):
     ).content.decode()
     answer_save_draft(session_id=session.id, position=answer.position, choice_index=0)
     session_submit(session=session)
+    world.interview_set.candidates_see_results = True
+    world.interview_set.save()
     results = browser.get(reverse("interviews:results", args=[session.id])).content.decode()
     for html in (page, results):
         assert "<code>GET</code>" in html

@@ -16,7 +16,14 @@ from interviews.hiring import services
 from interviews.hiring.services import HiringError
 from interviews.models import Invitation, InvitationStatus, Session, SessionKind
 from interviews.selectors import INVITED_SESSIONS_KEY
-from tests.hiring.conftest import answer_all, expire, make_invitation, start_in_browser
+from tests.hiring.conftest import (
+    GOOD,
+    answer_all,
+    expire,
+    finish_and_grade,
+    make_invitation,
+    start_in_browser,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +278,30 @@ def test_invitation_links_never_cached(world, client):
     _, token = make_invitation(world.interview_set)
     response = client.get(_url(token))
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_candidates_see_results_only_once_the_team_releases_them(world, client):
+    _, token = make_invitation(world.interview_set, name="Ada")
+    browser = Client()
+    session = start_in_browser(browser, token)
+    answer_all(session, GOOD)
+    finish_and_grade(session)
+    url = reverse("interviews:results", args=[session.id])
+
+    held = browser.get(url).content.decode()
+    assert "your answers are in" in held and world.team_a.name in held
+    assert "/100" not in held and "Rubric" not in held and "Practise again" not in held
+
+    first = session.answers.filter(kind="free_text").order_by("position").first()
+    services.answer_override(answer=first, reviewer=world.reviewer, score=7, comment="Thin.")
+    client.force_login(world.reviewer)
+    settings_url = reverse("hiring:set_settings", args=[world.interview_set.id])
+    data = {"title": "Backend screen", "time_limit_minutes": 30, "instructions": "x"}
+    assert client.post(settings_url, data | {"candidates_see_results": "on"}).status_code == 302
+    shown = browser.get(url).content.decode()
+    assert "/100 overall" in shown and "including their review" in shown
+    assert "7/100" in shown  # the override, not the machine grade
+    assert "Model answer" not in shown and "Practise again" not in shown
+
+    assert client.post(settings_url, data).status_code == 302  # unticked: held again
+    assert "/100" not in browser.get(url).content.decode()
