@@ -295,9 +295,12 @@ def test_candidates_see_results_only_once_the_team_releases_them(world, client):
     first = session.answers.filter(kind="free_text").order_by("position").first()
     services.answer_override(answer=first, reviewer=world.reviewer, score=7, comment="Thin.")
     client.force_login(world.reviewer)
+    team_results = reverse("hiring:results", args=[world.interview_set.id])
+    assert "see only that their answers were submitted" in client.get(team_results).text
     settings_url = reverse("hiring:set_settings", args=[world.interview_set.id])
     data = {"title": "Backend screen", "time_limit_minutes": 30, "instructions": "x"}
     assert client.post(settings_url, data | {"candidates_see_results": "on"}).status_code == 302
+    assert "can see their final results" in client.get(team_results).text
     shown = browser.get(url).content.decode()
     assert "/100 overall" in shown and "including their review" in shown
     assert "7/100" in shown  # the override, not the machine grade
