@@ -65,6 +65,25 @@ class InterviewSet(models.Model):
         return self.title
 
 
+class BlindReview(models.Model):
+    """A reviewer reviews this set blind; kept until they turn it off, across logins."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    interview_set = models.ForeignKey(
+        InterviewSet, on_delete=models.CASCADE, related_name="blind_reviews"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "interview_set"], name="one_blind_review_per_reviewer_and_set"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} reviews {self.interview_set} blind"
+
+
 class InterviewSetItem(models.Model):
     interview_set = models.ForeignKey(InterviewSet, on_delete=models.CASCADE, related_name="items")
     question = models.ForeignKey(

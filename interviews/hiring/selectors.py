@@ -19,6 +19,7 @@ from grading.models import Grade, GraderKind
 from interviews.hiring.permissions import Access
 from interviews.models import (
     Answer,
+    BlindReview,
     InterviewSet,
     InterviewSetItem,
     Invitation,
@@ -240,6 +241,15 @@ def set_invitations(*, interview_set: InterviewSet, status: str = "") -> list[In
     if status in STATUS_FILTERS:
         queryset = queryset.filter(_status_q(status))
     return list(queryset.order_by("-created_at", "-id"))
+
+
+def blind_set_ids(*, reviewer, set_ids) -> set[int]:
+    """Which of these sets the reviewer has chosen to review blind."""
+    return set(
+        BlindReview.objects.filter(user=reviewer, interview_set_id__in=list(set_ids)).values_list(
+            "interview_set_id", flat=True
+        )
+    )
 
 
 def blind_code(invitation: Invitation) -> str:

@@ -23,6 +23,7 @@ from grading.selectors import final_grade
 from grading.services import grade_override
 from interviews.hiring.tokens import token_hash, token_is_well_formed, token_new
 from interviews.models import (
+    BlindReview,
     InterviewSet,
     InterviewSetItem,
     InterviewSetVersion,
@@ -616,6 +617,14 @@ def answers_confirm(*, session: Session, reviewer) -> int:
         grade_override(answer=answer, reviewer=reviewer, score=grade.score, comment=CONFIRM_COMMENT)
         confirmed += 1
     return confirmed
+
+
+def blind_review_set(*, reviewer, interview_set: InterviewSet, on: bool) -> None:
+    """Turn blind review of a set on or off for one reviewer (idempotent)."""
+    if on:
+        BlindReview.objects.get_or_create(user=reviewer, interview_set=interview_set)
+    else:
+        BlindReview.objects.filter(user=reviewer, interview_set=interview_set).delete()
 
 
 def answer_override(*, answer, reviewer, score: float, comment: str) -> Grade:

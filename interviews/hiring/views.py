@@ -34,7 +34,6 @@ from questionbank.models import Kind
 INVITE_BAD_THROTTLE = Throttle(scope="invite-bad", limit=20, window_seconds=600)
 INVITE_TOKEN_THROTTLE = Throttle(scope="invite-token", limit=30, window_seconds=60)
 INVITE_CREATE_THROTTLE = Throttle(scope="invite-create", limit=200, window_seconds=3600)
-BLIND_SETS_KEY = "viva_hiring_blind_sets"
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -173,11 +172,11 @@ def set_create(request: HttpRequest, slug: str) -> HttpResponse:
 def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
     access = selectors.team_for_member(user=request.user, slug=slug)
     answers = list(selectors.review_queue(team=access.team))
-    blind_sets = set(request.session.get(BLIND_SETS_KEY, []))
-    revealed = selectors.invitations_scored_by(
+    blind_sets = selectors.blind_set_ids(
         reviewer=request.user,
-        set_ids=sorted({a.session.invitation.interview_set_id for a in answers} & blind_sets),
+        set_ids={a.session.invitation.interview_set_id for a in answers},
     )
+    revealed = selectors.invitations_scored_by(reviewer=request.user, set_ids=sorted(blind_sets))
     rows = []
     for answer in answers:
         invitation = answer.session.invitation
@@ -585,7 +584,7 @@ def invitation_extend(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 # --------------------------------------------------------------------------- results
 def _is_blind(request, set_id: int) -> bool:
-    return set_id in request.session.get(BLIND_SETS_KEY, [])
+    return bool(selectors.blind_set_ids(reviewer=request.user, set_ids=[set_id]))
 
 
 @require_GET
@@ -616,12 +615,11 @@ def results(request: HttpRequest, set_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def blind_toggle(request: HttpRequest, set_id: int) -> HttpResponse:
-    """Blind review is a reviewer's own choice, kept in their session."""
+    """Blind review is a reviewer's own choice, kept until they turn it off."""
     interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
-    blind_sets = [s for s in request.session.get(BLIND_SETS_KEY, []) if s != interview_set.id]
-    if request.POST.get("blind") == "on":
-        blind_sets.append(interview_set.id)
-    request.session[BLIND_SETS_KEY] = blind_sets
+    services.blind_review_set(
+        reviewer=request.user, interview_set=interview_set, on=request.POST.get("blind") == "on"
+    )
     return redirect("hiring:results", set_id=interview_set.id)
 
 

@@ -176,6 +176,13 @@ def test_blind_review_hides_names_until_scored(world, client):
     colleague = Client()
     colleague.force_login(world.owner)
     assert "Bob Hidden" in colleague.get(reverse("hiring:results", args=[s.id])).content.decode()
+    # It lasts across logins: a new sign-in (another browser) is still blind.
+    again = Client()
+    again.force_login(world.reviewer)
+    body = again.get(reverse("hiring:results", args=[s.id])).content.decode()
+    assert "Bob Hidden" not in body and "Ann Visible" in body
+    queue = again.get(reverse("hiring:queue", args=[world.team_a.slug])).content.decode()
+    assert "Bob Hidden" not in queue
     # Turning it off shows everyone again.
     client.post(reverse("hiring:blind_toggle", args=[s.id]), {"blind": "off"})
     assert "Bob Hidden" in client.get(reverse("hiring:results", args=[s.id])).content.decode()
