@@ -30,6 +30,7 @@ urlpatterns = [
     path("sets/<int:set_id>/items/<int:item_id>/move", views.item_move, name="item_move"),
     path("sets/<int:set_id>/questions/new", views.question_new, name="question_new"),
     path("questions/<int:question_id>/edit", views.question_edit, name="question_edit"),
+    path("questions/<int:question_id>/retire", views.question_retire, name="question_retire"),
     # invitations
     path("sets/<int:set_id>/invitations/", views.invitations, name="invitations"),
     path(

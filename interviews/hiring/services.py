@@ -340,10 +340,24 @@ def private_question_save(
     question.topic = topic
     question.model_answer = model_answer.strip()
     question.suggested_minutes = suggested_minutes
-    question.status = Status.PUBLISHED
+    if question.pk is None:  # an edit keeps a retired question retired
+        question.status = Status.PUBLISHED
     question.save()
     criteria_replace(question=question, criteria=criteria)
     choices_replace(question=question, choices=choices)
+    return question
+
+
+def private_question_retire(*, team: Team, question: Question, retired: bool) -> Question:
+    """Retire a team's question from the bank search, or bring it back.
+
+    Sets that already use it keep it, and so do the answers given to it. The content is
+    unchanged, so the version stays as it is.
+    """
+    if question.team_id != team.id:
+        raise HiringError("That question belongs to another team.")
+    question.status = Status.RETIRED if retired else Status.PUBLISHED
+    Question.objects.filter(id=question.id).update(status=question.status)
     return question
 
 

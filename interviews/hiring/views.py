@@ -475,6 +475,25 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
     )
 
 
+@require_POST
+@login_required
+def question_retire(request: HttpRequest, question_id: int) -> HttpResponse:
+    question, access = selectors.private_question_for_member(
+        user=request.user, question_id=question_id
+    )
+    access.require_write()
+    retired = request.POST.get("retired") != "0"
+    services.private_question_retire(team=access.team, question=question, retired=retired)
+    messages.success(
+        request,
+        f"“{question.title}” is retired: it no longer appears in the bank search; sets that "
+        "use it keep it."
+        if retired
+        else f"“{question.title}” is back in the bank search.",
+    )
+    return redirect("hiring:team", slug=access.team.slug)
+
+
 # --------------------------------------------------------------------------- invitations
 def _invitations_context(request, interview_set, access, **extra) -> dict:
     filter_form = forms.StatusFilterForm(request.GET or None)

@@ -421,6 +421,35 @@ def test_team_option_markup_is_sanitised_on_the_candidate_pages(world):
     assert "<strong>safe</strong>" in results
 
 
+def test_retiring_a_team_question_takes_it_out_of_search_but_not_out_of_sets(world, client):
+    question = _private(world, title="Old favourite")
+    services.set_item_add(interview_set=world.interview_set, question=question)
+    version = question.version
+    client.force_login(world.reviewer)
+    url = reverse("hiring:question_retire", args=[question.id])
+    response = client.post(url, follow=True)
+    assert "no longer appears in the bank search" in response.text
+    assert "retired" in response.text and "Restore “Old favourite”" in response.text
+    question.refresh_from_db()
+    assert question.status == "retired" and question.version == version
+    search = bank_search(team=world.team_a, search=BankFilter(q="favourite"))
+    assert search.total == 0
+    assert world.interview_set.items.filter(question=question).exists()
+    builder = client.get(reverse("hiring:builder", args=[world.interview_set.id])).text
+    assert 'title="Retired: no longer in the bank search">retired</span>' in builder
+    # Editing keeps it retired; restoring brings it back.
+    edit = reverse("hiring:question_edit", args=[question.id])
+    data = _question_post(world, title="Old favourite") | {"set": ""}
+    assert client.post(edit, data).status_code == 302
+    question.refresh_from_db()
+    assert question.status == "retired"
+    client.post(url, {"retired": "0"})
+    assert bank_search(team=world.team_a, search=BankFilter(q="favourite")).total == 1
+    # Another team cannot touch it.
+    client.force_login(world.member_b)
+    assert client.post(url).status_code == 404
+
+
 def test_only_the_owning_team_edits_a_private_question(world, client):
     question = _private(world)
     client.force_login(world.member_b)

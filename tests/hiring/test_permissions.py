@@ -120,6 +120,7 @@ def _calls(world) -> list[Call]:
         Call("item_remove", "post", {"set_id": s.id, "item_id": item.id}, WRITE, {}),
         Call("question_new", "post", {"set_id": s.id}, WRITE, question_data),
         Call("question_edit", "post", {"question_id": private.id}, WRITE, question_data),
+        Call("question_retire", "post", {"question_id": private.id}, WRITE, {"retired": "0"}),
         Call("invitations", "post", {"set_id": s.id}, WRITE, {"name": "New", "days": 7}),
         Call("invitation_revoke", "post", {"invitation_id": pending.id}, WRITE, {}),
         Call("invitation_extend", "post", {"invitation_id": pending2.id}, WRITE, {"days": 3}),
