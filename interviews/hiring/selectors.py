@@ -80,9 +80,10 @@ def invitation_for_member(*, user, invitation_id: int) -> tuple[Invitation, Acce
 
 
 def private_question_for_member(*, user, question_id: int) -> tuple[Question, Access]:
+    # No prefetch: for one question it costs the same queries the edit page makes on
+    # first use, and retiring needs neither criteria nor choices.
     question = (
         Question.objects.select_related("team", "topic")
-        .prefetch_related("criteria", "choices")
         .annotate(member_role=_role_of(user, "team_id"))
         .filter(id=question_id, team__isnull=False, member_role__isnull=False)
         .first()
@@ -155,10 +156,7 @@ class BankFilter:
 
     def as_params(self) -> dict[str, str]:
         """The query string for these results (page 1 is left out, as the default)."""
-        params = {k: str(v) for k, v in self.__dict__.items() if v}
-        if self.page == 1:
-            del params["page"]
-        return params
+        return {k: str(v) for k, v in self.__dict__.items() if v and (k, v) != ("page", 1)}
 
     def query(self, **changes) -> str:
         return urlencode(replace(self, **changes).as_params())
