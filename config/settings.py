@@ -155,6 +155,9 @@ SITE_URL = env_str("SITE_URL").rstrip("/")
 # transport under var/, so `make run` needs no other server.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if not REDIS_URL:
+    # kombu's filesystem transport, writing each message atomically (config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     # Socket timeouts: a Redis that hangs (rather than refuses) must not hold a submit.
     {"visibility_timeout": 600, "socket_timeout": 3, "socket_connect_timeout": 2}
@@ -163,12 +166,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
+        # The folder is polled; kombu's 1 s default caps the worker at a few tasks a second.
+        "polling_interval": 0.1,
     }
 )
 CELERY_RESULT_BACKEND = REDIS_URL or f"file://{VAR_DIR / 'celery-results'}"
 if not REDIS_URL:
-    for folder in ("broker/queue", "broker/processed", "celery-results"):
+    for folder in ("broker/queue", "broker/processed", "broker/control", "celery-results"):
         (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from interviews.models import Answer
 from questionbank.models import Kind, Question
+from questionbank.selectors import CONTENT_RELATIONS
 
 RECENT_DAYS = 14
 
@@ -67,7 +68,7 @@ def questions_pick(
         q.id: q
         for q in Question.objects.filter(id__in=chosen)
         .select_related("topic")
-        .prefetch_related("tags", "criteria", "choices")
+        .prefetch_related(*CONTENT_RELATIONS)
     }
     # Free text first reads naturally; keep the random order within each kind.
     ordered = sorted((by_id[qid] for qid in chosen), key=lambda q: q.kind != Kind.FREE_TEXT)

@@ -12,7 +12,16 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from questionbank.markdown import render_markdown
-from questionbank.models import Choice, Question, RubricCriterion, Status, Tag, Topic
+from questionbank.models import (
+    Choice,
+    Misconception,
+    Question,
+    RubricCriterion,
+    SampleAnswer,
+    Status,
+    Tag,
+    Topic,
+)
 from questionbank.services import bank_import, criteria_replace, questions_set_status
 from questionbank.validation import question_problems
 from questionbank.yaml_format import BankFormatError
@@ -97,6 +106,26 @@ class ChoiceInline(admin.TabularInline):
     fields = ["text", "is_correct", "explanation", "order"]
 
 
+class PhrasingsForm(forms.ModelForm):
+    phrasings = KeywordsField(required=False, help_text="One phrasing per line; any one counts.")
+
+    class Meta:
+        model = Misconception
+        fields = ["claim", "phrasings", "explanation", "penalty", "cap", "order"]
+
+
+class MisconceptionInline(admin.StackedInline):
+    model = Misconception
+    form = PhrasingsForm
+    extra = 0
+
+
+class SampleAnswerInline(admin.StackedInline):
+    model = SampleAnswer
+    extra = 0
+    fields = ["kind", "score", "reason", "text", "order"]
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
@@ -127,6 +156,12 @@ class ImportForm(forms.Form):
     files = MultipleFileField(
         help_text="One or more bank YAML files (see docs/question-format.md)."
     )
+    overwrite = forms.BooleanField(
+        required=False,
+        label="Replace questions edited here",
+        help_text="Without this, questions edited in the admin since their last import "
+        "keep your edits and are listed after the import.",
+    )
 
 
 @admin.register(Question)
@@ -138,7 +173,7 @@ class QuestionAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["tags"]
     readonly_fields = ["preview", "version", "created_at", "updated_at"]
-    inlines = [CriterionInline, ChoiceInline]
+    inlines = [CriterionInline, ChoiceInline, MisconceptionInline, SampleAnswerInline]
     actions = ["publish", "retire", "suggest_rubric"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "topic", "level", "kind", "status", "tags"]}),
@@ -150,6 +185,17 @@ class QuestionAdmin(admin.ModelAdmin):
         ),
     ]
     change_list_template = "admin/questionbank/question/change_list.html"
+
+    def save_model(self, request, obj, form, change):
+        # A save that changes nothing must not bump the version (answers cite it).
+        if change and not form.has_changed():
+            return
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and not form.has_changed() and any(f.has_changed() for f in formsets):
+            form.instance.save()  # the rubric or options changed: a new version
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -250,17 +296,15 @@ class QuestionAdmin(admin.ModelAdmin):
                     target.write_bytes(upload.read())
                     paths.append(target)
                 try:
-                    report = bank_import(paths=paths)
+                    report = bank_import(paths=paths, overwrite=form.cleaned_data["overwrite"])
                 except BankFormatError as exc:
                     for problem in exc.problems[:50]:
                         self.message_user(request, problem, level=messages.ERROR)
                     self.message_user(request, "Nothing was imported.", level=messages.ERROR)
                 else:
-                    self.message_user(
-                        request,
-                        f"Imported {report.files} file(s): {report.created} created, "
-                        f"{report.updated} updated, {report.unchanged} unchanged.",
-                    )
+                    self.message_user(request, report.summary())
+                    for line in report.conflicts():
+                        self.message_user(request, line, level=messages.WARNING)
                     return redirect("admin:questionbank_question_changelist")
         context = {
             **self.admin_site.each_context(request),

@@ -8,8 +8,17 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from questionbank.models import Choice, Question, RubricCriterion, Status, Tag, Topic
-from questionbank.selectors import question_record
+from questionbank.models import (
+    Choice,
+    Misconception,
+    Question,
+    RubricCriterion,
+    SampleAnswer,
+    Status,
+    Tag,
+    Topic,
+)
+from questionbank.selectors import CONTENT_RELATIONS, question_fingerprint, question_record
 from questionbank.yaml_format import BankFormatError, TopicRecord, dump_topic, parse_text
 
 BUNDLED_BANK_DIR = Path(settings.BASE_DIR) / "questionbank" / "bank"
@@ -21,6 +30,17 @@ class ImportReport:
     created: int
     updated: int
     unchanged: int
+    # Slugs of questions edited here since their last import, left as they are.
+    kept: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        return (
+            f"Imported {self.files} file(s): {self.created} created, "
+            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.kept)} kept."
+        )
+
+    def conflicts(self) -> list[str]:
+        return [f"kept your edit of {slug}; --overwrite to replace it" for slug in self.kept]
 
 
 def _bank_files(paths: list[Path]) -> list[Path]:
@@ -66,29 +86,39 @@ def bank_parse(paths: list[Path]) -> list[TopicRecord]:
     return records
 
 
-def bank_import(*, paths: list[Path] | None = None) -> ImportReport:
-    """Import bank files atomically; idempotent by slug (updates, never duplicates)."""
+def bank_import(*, paths: list[Path] | None = None, overwrite: bool = False) -> ImportReport:
+    """Import bank files atomically; idempotent by slug (updates, never duplicates).
+
+    A question edited here since it was last imported (its content no longer matches
+    what the files last set) is kept as it is and named in ``ImportReport.kept``,
+    unless ``overwrite`` is true.
+    """
     paths = paths or [BUNDLED_BANK_DIR]
     records = bank_parse(paths)
-    created = updated = unchanged = 0
+    outcomes: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": [], "kept": []}
     with transaction.atomic():
         for record in records:
             topic, _ = Topic.objects.update_or_create(
                 slug=record.slug, defaults={"name": record.name, "description": record.description}
             )
             for data in record.questions:
-                outcome = _question_upsert(topic=topic, data=data)
-                created += outcome == "created"
-                updated += outcome == "updated"
-                unchanged += outcome == "unchanged"
-    return ImportReport(files=len(records), created=created, updated=updated, unchanged=unchanged)
+                outcome = _question_upsert(topic=topic, data=data, overwrite=overwrite)
+                outcomes[outcome].append(data["slug"])
+    return ImportReport(
+        files=len(records),
+        created=len(outcomes["created"]),
+        updated=len(outcomes["updated"]),
+        unchanged=len(outcomes["unchanged"]),
+        kept=tuple(outcomes["kept"]),
+    )
 
 
-def _question_upsert(*, topic: Topic, data: dict) -> str:
+def _question_upsert(*, topic: Topic, data: dict, overwrite: bool) -> str:
+    incoming = question_fingerprint(data, topic_slug=topic.slug)
     question = (
         Question.objects.filter(slug=data["slug"])
         .select_related("topic")
-        .prefetch_related("tags", "criteria", "choices")
+        .prefetch_related(*CONTENT_RELATIONS, "samples")
         .first()
     )
     if question is not None:
@@ -96,18 +126,26 @@ def _question_upsert(*, topic: Topic, data: dict) -> str:
             raise BankFormatError(
                 [f"question {data['slug']}: slug: already used by a team's private question"]
             )
-        if question.topic_id == topic.id and question_record(question) == data:
+        current = question_fingerprint(question_record(question), topic_slug=question.topic.slug)
+        if current == incoming:
+            if question.imported_fingerprint != incoming:
+                Question.objects.filter(pk=question.pk).update(imported_fingerprint=incoming)
             return "unchanged"
+        if current != question.imported_fingerprint and not overwrite:
+            return "kept"
     outcome = "created" if question is None else "updated"
     question = question or Question(slug=data["slug"])
     for name in ("title", "prompt", "level", "kind", "status", "model_answer"):
         setattr(question, name, data[name])
     question.suggested_minutes = data["suggested_minutes"]
     question.topic = topic
+    question.imported_fingerprint = incoming
     question.save()
     question.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data["tags"]])
     criteria_replace(question=question, criteria=data["criteria"])
     choices_replace(question=question, choices=data["choices"])
+    misconceptions_replace(question=question, misconceptions=data["misconceptions"])
+    samples_replace(question=question, samples=data["samples"])
     return outcome
 
 
@@ -134,6 +172,23 @@ def choices_replace(*, question: Question, choices: list[dict]) -> None:
     )
 
 
+def misconceptions_replace(*, question: Question, misconceptions: list[dict]) -> None:
+    """``misconceptions`` items have ``claim``, ``phrasings``, ``explanation``, ``penalty``
+    and ``cap``, in order."""
+    question.misconceptions.all().delete()
+    Misconception.objects.bulk_create(
+        Misconception(question=question, order=i, **item) for i, item in enumerate(misconceptions)
+    )
+
+
+def samples_replace(*, question: Question, samples: list[dict]) -> None:
+    """``samples`` items have ``kind``, ``text``, ``score`` and ``reason``, in order."""
+    question.samples.all().delete()
+    SampleAnswer.objects.bulk_create(
+        SampleAnswer(question=question, order=i, **item) for i, item in enumerate(samples)
+    )
+
+
 def bank_export(*, out_dir: Path) -> list[Path]:
     """Write the shared bank (not teams' private questions) as one YAML file per topic."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -141,7 +196,7 @@ def bank_export(*, out_dir: Path) -> list[Path]:
     questions = (
         Question.objects.in_bank()
         .select_related("topic")
-        .prefetch_related("tags", "criteria", "choices")
+        .prefetch_related(*CONTENT_RELATIONS, "samples")
         .order_by("topic__slug", "id")
     )
     by_topic: dict[int, TopicRecord] = {}

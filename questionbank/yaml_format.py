@@ -12,15 +12,29 @@ from typing import Any
 
 import yaml
 
-from questionbank.models import Choice, Kind, Level, Question, RubricCriterion, Status, Tag, Topic
+from questionbank.models import (
+    Choice,
+    Kind,
+    Level,
+    Misconception,
+    Question,
+    RubricCriterion,
+    SampleAnswer,
+    SampleKind,
+    Status,
+    Tag,
+    Topic,
+)
 from questionbank.validation import question_problems
 
 QUESTION_KEYS = {
     "slug", "title", "level", "kind", "status", "suggested_minutes", "tags", "prompt",
-    "model_answer", "criteria", "choices",
+    "model_answer", "criteria", "choices", "misconceptions", "samples",
 }  # fmt: skip
 CRITERION_KEYS = {"label", "weight", "required", "keywords"}
 CHOICE_KEYS = {"text", "correct", "explanation"}
+MISCONCEPTION_KEYS = {"claim", "phrasings", "explanation", "penalty", "cap"}
+SAMPLE_KEYS = {"kind", "text", "score", "reason"}
 
 
 class BankFormatError(Exception):
@@ -84,6 +98,14 @@ def _length_problems(record: TopicRecord, path: Path) -> list[str]:
         checks += [
             (f"{where}: choices[{i}].text", c["text"], _max_length(Choice, "text"))
             for i, c in enumerate(question["choices"], start=1)
+        ]
+        checks += [
+            (f"{where}: misconceptions[{i}].claim", m["claim"], _max_length(Misconception, "claim"))
+            for i, m in enumerate(question["misconceptions"], start=1)
+        ]
+        checks += [
+            (f"{where}: samples[{i}].reason", m["reason"], _max_length(SampleAnswer, "reason"))
+            for i, m in enumerate(question["samples"], start=1)
         ]
     return [
         f"{where}: at most {limit} characters (got {len(value):,})"
@@ -156,6 +178,8 @@ def _parse_question(raw: Any, *, where: str) -> tuple[dict | None, list[str]]:
         "tags": [],
         "criteria": [],
         "choices": [],
+        "misconceptions": [],
+        "samples": [],
     }
     if question["model_answer"]:
         question["model_answer"] += "\n"
@@ -170,6 +194,10 @@ def _parse_question(raw: Any, *, where: str) -> tuple[dict | None, list[str]]:
         question["tags"] = sorted({t.strip() for t in tags})
     question["criteria"] = _parse_criteria(raw.get("criteria") or [], where, problems)
     question["choices"] = _parse_choices(raw.get("choices") or [], where, problems)
+    question["misconceptions"] = _parse_misconceptions(
+        raw.get("misconceptions") or [], where, problems
+    )
+    question["samples"] = _parse_samples(raw.get("samples") or [], where, problems)
     if kind == Kind.FREE_TEXT and question["choices"]:
         problems.append(f"{where}: choices: only multiple-choice questions have choices")
     problems.extend(
@@ -242,6 +270,82 @@ def _parse_choices(raw: Any, where: str, problems: list[str]) -> list[dict]:
     return choices
 
 
+def _items(raw: Any, name: str, keys: set[str], where: str, problems: list[str]):
+    """Yield (location, mapping) for each well-shaped item of a list field."""
+    if not isinstance(raw, list):
+        problems.append(f"{where}: {name}: must be a list")
+        return
+    for index, item in enumerate(raw, start=1):
+        at = f"{where}: {name}[{index}]"
+        if not isinstance(item, dict):
+            problems.append(f"{at}: must be a mapping")
+            continue
+        if set(item) - keys:
+            problems.append(f"{at}: unknown field(s) {', '.join(sorted(set(item) - keys))}")
+        yield at, item
+
+
+def _bounded_number(value: Any, at: str, low: int, high: int, problems: list[str]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problems.append(f"{at}: must be a whole number from {low} to {high} (got {value!r})")
+        return None
+    return value
+
+
+def _parse_misconceptions(raw: Any, where: str, problems: list[str]) -> list[dict]:
+    """Wrong claims: matching one lowers the score (``penalty`` points off, or ``cap``)."""
+    misconceptions = []
+    for at, item in _items(raw, "misconceptions", MISCONCEPTION_KEYS, where, problems):
+        phrasings = item.get("phrasings") or []
+        if not isinstance(phrasings, list) or not all(isinstance(p, str) for p in phrasings):
+            problems.append(f"{at}.phrasings: must be a list of strings")
+            phrasings = []
+        phrasings = [p.strip() for p in phrasings if p.strip()]
+        if not phrasings:
+            problems.append(f"{at}.phrasings: needs at least one phrasing")
+        for key in ("claim", "explanation"):
+            if not _text(item.get(key)).strip():
+                problems.append(f"{at}.{key}: is required")
+        penalty = _bounded_number(item.get("penalty"), f"{at}.penalty", 1, 100, problems)
+        cap = _bounded_number(item.get("cap"), f"{at}.cap", 0, 100, problems)
+        if penalty is None and cap is None and "penalty" not in item and "cap" not in item:
+            problems.append(f"{at}: needs a penalty (points off) or a cap (highest score)")
+        misconceptions.append(
+            {
+                "claim": _text(item.get("claim")).strip(),
+                "phrasings": phrasings,
+                "explanation": _text(item.get("explanation")).strip(),
+                "penalty": penalty,
+                "cap": cap,
+            }
+        )
+    return misconceptions
+
+
+def _parse_samples(raw: Any, where: str, problems: list[str]) -> list[dict]:
+    """Sample answers with the score a fair interviewer gave: the calibration set."""
+    samples = []
+    for at, item in _items(raw, "samples", SAMPLE_KEYS, where, problems):
+        kind = item.get("kind", "other")
+        kind = _choice_value(kind, SampleKind, f"{at}.kind", problems)
+        if not _text(item.get("text")).strip():
+            problems.append(f"{at}.text: is required")
+        score = _bounded_number(item.get("score"), f"{at}.score", 0, 100, problems)
+        if score is None and "score" not in item:
+            problems.append(f"{at}.score: is required (0 to 100)")
+        samples.append(
+            {
+                "kind": kind,
+                "text": _text(item.get("text")).strip(),
+                "score": score,
+                "reason": _text(item.get("reason")).strip(),
+            }
+        )
+    return samples
+
+
 def dump_topic(record: TopicRecord) -> str:
     """Records -> YAML in the documented layout (block scalars for Markdown)."""
     questions = []
@@ -272,6 +376,12 @@ def dump_topic(record: TopicRecord) -> str:
                 {"text": c["text"], "correct": c["is_correct"], "explanation": c["explanation"]}
                 for c in q["choices"]
             ]
+        if q.get("misconceptions"):
+            item["misconceptions"] = [
+                {k: v for k, v in m.items() if v is not None} for m in q["misconceptions"]
+            ]
+        if q.get("samples"):
+            item["samples"] = q["samples"]
         questions.append(item)
     data = {
         "topic": {"slug": record.slug, "name": record.name, "description": record.description},

@@ -37,6 +37,7 @@ from interviews.models import (
 )
 from interviews.services import session_create
 from questionbank.models import Kind, Question, Status
+from questionbank.selectors import CONTENT_RELATIONS
 from questionbank.services import choices_replace, criteria_replace
 from questionbank.validation import question_problems
 
@@ -266,7 +267,7 @@ def set_version_freeze(*, interview_set: InterviewSet) -> tuple[InterviewSetVers
     questions = [
         item.question
         for item in interview_set.items.select_related("question__topic")
-        .prefetch_related("question__tags", "question__criteria", "question__choices")
+        .prefetch_related(*(f"question__{name}" for name in CONTENT_RELATIONS))
         .order_by("position", "id")
     ]
     if not questions:

@@ -31,6 +31,10 @@ def change_form_data(question: Question, *, criteria: list[dict], choices: list[
         "criteria-INITIAL_FORMS": 0,
         "choices-TOTAL_FORMS": len(choices),
         "choices-INITIAL_FORMS": 0,
+        "misconceptions-TOTAL_FORMS": 0,
+        "misconceptions-INITIAL_FORMS": 0,
+        "samples-TOTAL_FORMS": 0,
+        "samples-INITIAL_FORMS": 0,
     }
     for i, c in enumerate(criteria):
         data.update({f"criteria-{i}-{k}": v for k, v in c.items()})
@@ -161,3 +165,46 @@ def test_admin_upload_imports_yaml(curator_client, tmp_path):
         reverse("admin:questionbank_question_import"), {"files": [bad]}, follow=True
     )
     assert b"Nothing was imported" in response.content
+
+
+def test_saving_unchanged_changes_nothing(curator_client, tmp_path):
+    """Browsers post textareas with CRLF; an unchanged save keeps text, version and history."""
+    from django.contrib.admin.models import LogEntry
+
+    from tests.questionbank.admin_forms import browser_post_data
+
+    question = add_rubric(
+        QuestionFactory(prompt="Line one\nline two\n", model_answer="A\n\n- one\n- two\n")
+    )
+    version = Question.objects.get(pk=question.pk).version
+    url = reverse("admin:questionbank_question_change", args=[question.pk])
+    response = curator_client.post(url, browser_post_data(curator_client.get(url)))
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.prompt == "Line one\nline two\n"
+    assert question.model_answer == "A\n\n- one\n- two\n"
+    assert question.version == version
+    assert LogEntry.objects.get().get_change_message() == "No fields changed."
+
+
+def test_crlf_in_a_changed_save_is_stored_as_lf(curator_client):
+    from tests.questionbank.admin_forms import browser_post_data
+
+    question = add_rubric(QuestionFactory(prompt="Old\n"))
+    url = reverse("admin:questionbank_question_change", args=[question.pk])
+    data = browser_post_data(curator_client.get(url), prompt="New\r\nprompt\r\n")
+    assert curator_client.post(url, data).status_code == 302
+    question.refresh_from_db()
+    assert question.prompt == "New\nprompt\n"
+
+
+def test_editing_only_the_rubric_bumps_the_version(curator_client):
+    from tests.questionbank.admin_forms import browser_post_data
+
+    question = add_rubric(QuestionFactory())
+    version = Question.objects.get(pk=question.pk).version
+    url = reverse("admin:questionbank_question_change", args=[question.pk])
+    data = browser_post_data(curator_client.get(url), **{"criteria-0-weight": "7"})
+    assert curator_client.post(url, data).status_code == 302
+    question.refresh_from_db()
+    assert question.version == version + 1
