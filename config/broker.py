@@ -29,7 +29,7 @@ class Channel(filesystem.Channel):
         folder = Path(self.data_folder_out)
         # The same name scheme as kombu's (time-ordered, then the queue), so its reader,
         # size and purge keep working; the leading dot keeps the temp file out of them.
-        name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as file:

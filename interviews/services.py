@@ -6,6 +6,7 @@ The deadline lives in the database and every write checks it here, on the server
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -72,10 +73,22 @@ def session_create(
         set_version=set_version,
     )
     Answer.objects.bulk_create(
-        Answer(session=session, position=i, question=q, kind=q.kind, snapshot=question_snapshot(q))
+        Answer(session=session, position=i, question=q, kind=q.kind, snapshot=_as_shown(q))
         for i, q in enumerate(questions)
     )
     return session
+
+
+def _as_shown(question: Question) -> dict:
+    """The question's snapshot with its options in this session's own random order.
+
+    The bank stores the right option first more often than not; shuffled per session,
+    picking by position wins no more than chance. The order is frozen with the answer,
+    so results and review show the options as the candidate saw them.
+    """
+    snapshot = question_snapshot(question)
+    random.shuffle(snapshot["choices"])
+    return snapshot
 
 
 def session_start(

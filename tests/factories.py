@@ -103,3 +103,9 @@ def free_text_question(db):
 @pytest.fixture
 def mcq_question(db):
     return make_mcq()
+
+
+def right_option(answer) -> int:
+    """Where the right option of a multiple-choice answer stands, as its candidate saw it
+    (options are shuffled per session)."""
+    return next(i for i, c in enumerate(answer.snapshot["choices"]) if c["is_correct"])

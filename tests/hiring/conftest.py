@@ -14,7 +14,14 @@ from interviews.hiring import services as hiring
 from interviews.models import InterviewSet, Invitation, Membership, Role, Team
 from interviews.selectors import INVITED_SESSIONS_KEY
 from interviews.services import answer_save_draft, session_submit
-from tests.factories import QuestionFactory, TopicFactory, UserFactory, add_rubric, make_mcq
+from tests.factories import (
+    QuestionFactory,
+    TopicFactory,
+    UserFactory,
+    add_rubric,
+    make_mcq,
+    right_option,
+)
 
 GOOD = (
     "Repeating it leaves the server in the same state, so a client can safely retry. "
@@ -90,7 +97,9 @@ def answer_all(session, text: str, *, pastes: int = 0, hidden: int = 0) -> None:
                 hidden=hidden,
             )
         else:
-            answer_save_draft(session_id=session.id, position=answer.position, choice_index=0)
+            answer_save_draft(
+                session_id=session.id, position=answer.position, choice_index=right_option(answer)
+            )
 
 
 def finish_and_grade(session) -> None:

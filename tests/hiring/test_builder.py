@@ -13,7 +13,7 @@ from interviews.hiring.selectors import BankFilter, bank_search
 from interviews.hiring.services import HiringError
 from interviews.models import InterviewSetVersion
 from questionbank.models import Question
-from tests.factories import QuestionFactory
+from tests.factories import QuestionFactory, right_option
 from tests.hiring.conftest import make_bank_question, make_invitation, start_in_browser
 
 pytestmark = pytest.mark.django_db
@@ -372,7 +372,9 @@ def test_an_invited_candidate_answers_a_team_multiple_choice_question(world, cli
     page = browser.get(reverse("interviews:interview", args=[session.id]) + f"?q={answer.position}")
     html = page.content.decode()
     assert 'type="radio"' in html and "201 Created with a Location header" in html
-    answer_save_draft(session_id=session.id, position=answer.position, choice_index=1)
+    answer_save_draft(
+        session_id=session.id, position=answer.position, choice_index=right_option(answer)
+    )
     session_submit(session=session)
     grade = Grade.objects.get(answer=answer)
     assert grade.kind == "choice" and grade.score == 100.0
@@ -410,7 +412,9 @@ def test_team_option_markup_is_sanitised_on_the_candidate_pages(world):
     page = browser.get(
         reverse("interviews:interview", args=[session.id]) + f"?q={answer.position}"
     ).content.decode()
-    answer_save_draft(session_id=session.id, position=answer.position, choice_index=0)
+    answer_save_draft(
+        session_id=session.id, position=answer.position, choice_index=right_option(answer)
+    )
     session_submit(session=session)
     world.interview_set.candidates_see_results = True
     world.interview_set.save()

@@ -9,6 +9,7 @@ from grading.models import Grade
 from interviews import services
 from interviews.errors import AnswerTooLong, DeadlinePassed, NoQuestions, SessionClosed
 from interviews.models import Answer, Session, SessionStatus
+from tests.factories import right_option
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,9 @@ def test_submit_is_idempotent_and_grades_once(
 def test_multiple_choice_is_scored_at_once(bank, candidate):
     session = start(candidate, topic_slugs=["http-rest"], count=15, include_multiple_choice=True)
     mcq = session.answers.get(kind="multiple_choice")
-    services.answer_save_draft(session_id=session.id, position=mcq.position, choice_index=0)
+    services.answer_save_draft(
+        session_id=session.id, position=mcq.position, choice_index=right_option(mcq)
+    )
     services.session_submit(session=session)
     grade = Grade.objects.get(answer=mcq)
     assert grade.kind == "choice" and grade.score == 100.0
@@ -138,3 +141,26 @@ def test_sweep_finalises_walked_away_sessions(session):
     session.refresh_from_db()
     assert session.status == SessionStatus.TIMED_OUT
     assert services.sessions_finalise_expired() == 0
+
+
+def test_options_are_shuffled_per_session_and_frozen_with_the_answer(candidate, mcq_question):
+    from grading.models import Grade
+    from interviews.services import session_create, session_submit
+
+    positions = set()
+    for _ in range(40):
+        session = session_create(
+            candidate=candidate, title="t", questions=[mcq_question], time_limit_minutes=5
+        )
+        answer = session.answers.get()
+        shown = [c["text"] for c in answer.snapshot["choices"]]
+        assert sorted(shown) == sorted(c.text for c in mcq_question.choices.all())
+        positions.add(next(i for i, c in enumerate(answer.snapshot["choices"]) if c["is_correct"]))
+    assert len(positions) >= 3  # the right option is not always in the same place
+
+    # Grading and results read the order the candidate saw.
+    right = next(i for i, c in enumerate(answer.snapshot["choices"]) if c["is_correct"])
+    answer.choice_index = right
+    answer.save()
+    session_submit(session=session)
+    assert Grade.objects.get(answer=answer).score == 100
