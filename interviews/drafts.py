@@ -44,8 +44,16 @@ WHERE session_id = %s AND position = %s AND session_id IN (
     SELECT id FROM {session}
     WHERE id = %s AND status = %s AND deadline >= %s {owner}
 )
-RETURNING (SELECT deadline FROM {session} WHERE id = %s)
+RETURNING (SELECT deadline FROM {session} WHERE id = %s), revision
 """
+
+
+@dataclass(frozen=True)
+class Written:
+    deadline: datetime
+    # The answer's revision after this save: the page uses it to tell whether a page it
+    # loads is older than a save it already saw succeed.
+    revision: int
 
 
 def write(
@@ -58,8 +66,9 @@ def write(
     text: str | None,
     choice_index: int | None,
     counters: Counters,
-) -> datetime | None:
-    """Store the draft; return the session's deadline, or None if nothing was written.
+) -> Written | None:
+    """Store the draft; return the session's deadline and the answer's new revision, or
+    None if nothing was written.
 
     Nothing is written when the answer does not exist, the session is closed, its
     deadline is before ``open_after``, or (with ``candidate_id``) it is someone else's.
@@ -89,7 +98,7 @@ def write(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else _aware(row[0])
+    return None if row is None else Written(deadline=_aware(row[0]), revision=row[1])
 
 
 def _aware(value: datetime | str) -> datetime:

@@ -141,6 +141,7 @@ def session_start(
 class SaveResult:
     saved_at: datetime
     deadline: datetime
+    revision: int
 
 
 def answer_save_draft(
@@ -164,7 +165,7 @@ def answer_save_draft(
     now = timezone.now()
     if text is not None and len(text) > settings.ANSWER_MAX_CHARS:
         raise AnswerTooLong(settings.ANSWER_MAX_CHARS, len(text))
-    deadline = drafts.write(
+    written = drafts.write(
         session_id=session_id,
         position=position,
         candidate_id=candidate_id,
@@ -179,9 +180,9 @@ def answer_save_draft(
             hidden=max(0, min(hidden, 1000)),
         ),
     )
-    if deadline is None:
+    if written is None:
         _explain_refused_save(session_id=session_id, position=position, candidate_id=candidate_id)
-    return SaveResult(saved_at=now, deadline=deadline)
+    return SaveResult(saved_at=now, deadline=written.deadline, revision=written.revision)
 
 
 def _explain_refused_save(*, session_id: int, position: int, candidate_id: int | None):

@@ -123,7 +123,9 @@ def save_answer(request: HttpRequest, session_id: int, position: int) -> HttpRes
     except InterviewError as exc:
         return _save_problem(request, session_id, exc.message, exc.status_code, exc.deadline)
     if request.htmx:
-        return _clock_headers(HttpResponse(saved_status(result.saved_at)), result.deadline)
+        response = _clock_headers(HttpResponse(saved_status(result.saved_at)), result.deadline)
+        response["X-Viva-Revision"] = str(result.revision)
+        return response
     return redirect(_after_save_url(session_id, position, data["go"]))
 
 

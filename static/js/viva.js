@@ -46,16 +46,27 @@
     var closed = false;
     var announced = {};
 
+    // The local copy of the answer: "pending" until the server confirms it, then kept with
+    // the revision the server gave it until a page shows that revision. A reload can be
+    // served before an in-flight save lands; the page then carries an older revision,
+    // and the confirmed copy, not the older page, is what the candidate sees.
+    var savedRevision = textarea ? Number(textarea.dataset.savedRevision || 0) : 0;
+    function store(entry) {
+      try { localStorage.setItem(key, JSON.stringify(entry)); } catch (e) { /* storage full or off */ }
+    }
     function buffer() {
-      if (!textarea) return;
-      try { localStorage.setItem(key, JSON.stringify({ text: textarea.value, at: Date.now() })); } catch (e) { /* storage full or off */ }
+      if (textarea) store({ text: textarea.value, at: Date.now(), pending: true });
     }
     function buffered() {
       try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; }
     }
-    function forget(text) {
+    function unsaved() {
+      var entry = textarea && buffered();
+      return Boolean(entry && entry.pending);
+    }
+    function confirmSaved(text, revision) {
       var entry = buffered();
-      if (entry && entry.text === text) localStorage.removeItem(key);
+      if (entry && entry.text === text) store({ text: text, at: entry.at, pending: false, revision: revision });
     }
     function setStatus(text, kind) {
       status.textContent = text;
@@ -91,10 +102,13 @@
     // Restore text typed while the server could not be reached (reload, crash, offline).
     if (textarea) {
       var entry = buffered();
-      if (entry && entry.text !== textarea.value) {
+      var newer = entry && (entry.pending || (entry.revision || 0) > savedRevision);
+      if (newer && entry.text !== textarea.value) {
         textarea.value = entry.text;
         setStatus("Restored your unsaved text from this browser; saving…", "");
         setTimeout(resend, 50);
+      } else if (entry) {
+        localStorage.removeItem(key);  // the page already shows it
       }
       textarea.addEventListener("input", function () {
         buffer();
@@ -109,7 +123,7 @@
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") {
         counters.hidden += 1;
-        if (textarea && buffered()) beacon();
+        if (unsaved()) beacon();
       }
     });
 
@@ -152,7 +166,7 @@
         }
         status.className = "save-status";
         localTimes(status);
-        if (textarea) forget(event.detail.elt.dataset.sentText);
+        if (textarea) confirmSaved(event.detail.elt.dataset.sentText, Number(xhr.getResponseHeader("X-Viva-Revision")));
         markAnswered(textarea ? event.detail.elt.dataset.sentText.trim() !== "" : true);
         return;
       }
@@ -176,7 +190,7 @@
       data.append("text", textarea.value);
       navigator.sendBeacon(form.action, data);
     }
-    window.addEventListener("pagehide", function () { if (buffered()) beacon(); });
+    window.addEventListener("pagehide", function () { if (unsaved()) beacon(); });
 
     function pad(n) { return (n < 10 ? "0" : "") + n; }
     function tick() {
@@ -193,7 +207,7 @@
       if (left <= 0 && !closed) {
         closed = true;
         announce.textContent = "Time is up. Your answers are being submitted.";
-        if (textarea && buffered()) beacon();
+        if (unsaved()) beacon();
         setTimeout(function () { window.location.assign(resultsUrl); }, 1500);
       }
     }

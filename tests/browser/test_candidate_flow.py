@@ -71,18 +71,57 @@ def test_offline_typing_is_kept_and_sent_when_back(page, context, live_server, u
 
 
 def test_text_typed_offline_survives_a_reload(page, context, live_server, user):
+    """Typed offline, sent when the network returns, then a reload that the server answered
+    before that save landed: the page is older than the text the browser saw saved, and
+    the text must still be there. Serving the reload the page as it stood before the save
+    makes that race happen every time instead of now and then."""
     log_in(page, live_server, "browser")
     session = start_session(page, live_server)
+    url = page.url
+    page_before_the_save = page.request.get(url).text()
+    box, status = page.get_by_label("Your answer"), page.locator("#save-status")
     context.set_offline(True)
-    page.get_by_label("Your answer").fill("kept in this browser only")
-    expect(page.locator("#save-status")).to_contain_text("Offline", timeout=10_000)
+    box.fill("kept in this browser only")
+    expect(status).to_contain_text("Offline", timeout=10_000)
     context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(status).to_contain_text("Saved", timeout=10_000)
+    page.route(
+        url,
+        lambda route: route.fulfill(
+            status=200, content_type="text/html; charset=utf-8", body=page_before_the_save
+        ),
+        times=1,
+    )
     page.reload()
-    expect(page.get_by_label("Your answer")).to_have_value("kept in this browser only")
-    expect(page.locator("#save-status")).to_contain_text("Saved", timeout=10_000)
+    expect(box).to_have_value("kept in this browser only")
+    expect(status).to_contain_text("Saved", timeout=10_000)
     assert Answer.objects.get(session=session, position=0).saved_text == (
         "kept in this browser only"
     )
+    # A page that shows the saved text clears the local copy.
+    page.reload()
+    expect(box).to_have_value("kept in this browser only")
+    assert page.evaluate(f"localStorage.getItem('viva:{session.id}:0')") is None
+
+
+def test_text_that_never_reached_the_server_is_restored_by_a_reload(
+    page, context, live_server, user
+):
+    log_in(page, live_server, "browser")
+    session = start_session(page, live_server)
+    box, status = page.get_by_label("Your answer"), page.locator("#save-status")
+    # Saves fail (as offline) while the pages themselves still load.
+    page.route("**/q/*/save", lambda route: route.abort("internetdisconnected"))
+    box.fill("never reached the server")
+    expect(status).to_contain_text("Offline", timeout=10_000)
+    page.reload()
+    expect(box).to_have_value("never reached the server")
+    expect(status).to_contain_text("Offline", timeout=10_000)  # the resend failed too
+    page.unroute("**/q/*/save")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(status).to_contain_text("Saved", timeout=10_000)
+    assert Answer.objects.get(session=session, position=0).saved_text == "never reached the server"
 
 
 def test_time_limit_runs_out_and_the_session_is_finalised(page, live_server, user, eager_celery):
