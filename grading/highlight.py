@@ -44,6 +44,9 @@ FLAG_TEXT = {
     "addressed_to_grader": "Sentences addressed to the grader were ignored.",
     "repetition": "Repeated sentences were counted once.",
     "off_topic": "None of the rubric's ideas were found.",
+    "misconception": "The answer makes a claim that is wrong (explained above).",
+    "required_idea_missed": "A required idea was not found, so the score is capped at 50; "
+    "a reviewer will check whether you said it in other words.",
     "no_rubric": "This question has no rubric, so it could not be graded automatically.",
 }
 

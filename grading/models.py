@@ -22,6 +22,12 @@ class Grade(models.Model):
     score = models.FloatField(null=True, help_text="0-100; empty when the grader failed.")
     verdicts = models.JSONField(default=list)
     flags = models.JSONField(default=list)
+    misconceptions = models.JSONField(
+        default=list, blank=True, help_text="Wrong claims the answer made, with evidence."
+    )
+    review_reasons = models.JSONField(
+        default=list, blank=True, help_text="Why this grade was sent to a human, if it was."
+    )
     confidence = models.FloatField(null=True)
     feedback = models.TextField(blank=True)
     error = models.CharField(max_length=200, blank=True)

@@ -39,6 +39,8 @@ __all__ = [
     "GRADER_VERSION",
     "Criterion",
     "CriterionVerdict",
+    "Misconception",
+    "MisconceptionHit",
     "Result",
     "ScoringProfile",
     "auto_rubric_profile",
@@ -80,6 +82,12 @@ SALAD_LONG = 100
 SALAD_MIN_BAD_RATE = 0.16
 STUFFING_FACTOR = 0.5  # a keyword-stuffed answer keeps at most this share of its score
 GRADER_ADDRESS_CAP = 5.0  # ceiling for an answer that talks to the grader
+# Review routing: an answer of this many words, using this many distinct words of the
+# question and its rubric, that scores under this, goes to a human.
+SUBSTANTIAL_WORDS = 40
+CLAIM_GAP = 1  # other content words allowed between the words of a misconception phrasing
+SUBSTANTIAL_TOPIC_WORDS = 4
+SUBSTANTIAL_LOW_SCORE = 40.0
 
 VERDICTS = ("met", "partial", "missed", "contradicted")
 
@@ -97,9 +105,10 @@ class ScoringProfile:
     saturation: float  # share of the rubric's weight that already earns 100
     curve: float  # exponent of the saturating curve (below 1 lifts partial answers)
     partial_min: float  # a phrase's matched share must exceed this to earn "partial"
+    partial_scale: float = PARTIAL_SCALE  # a partial phrase earns this times its share
 
 
-CURATED = ScoringProfile(saturation=0.9, curve=1.0, partial_min=0.5)
+CURATED = ScoringProfile(saturation=0.9, curve=1.0, partial_min=0.5, partial_scale=0.2)
 
 
 def auto_rubric_profile() -> ScoringProfile:
@@ -126,11 +135,32 @@ class CriterionVerdict:
 
 
 @dataclass(frozen=True)
+class Misconception:
+    """A wrong claim: an answer that makes it (not negated) loses ``penalty`` points,
+    or scores at most ``cap``."""
+
+    claim: str
+    phrasings: tuple[str, ...]
+    explanation: str = ""
+    penalty: float = 0.0
+    cap: float | None = None
+
+
+@dataclass(frozen=True)
+class MisconceptionHit:
+    claim: str
+    explanation: str
+    spans: tuple[tuple[int, int], ...]  # offsets into the ORIGINAL answer string
+    matched: str
+
+
+@dataclass(frozen=True)
 class Result:
     score: float  # 0..100, one decimal
     verdicts: tuple[CriterionVerdict, ...]
     flags: tuple[str, ...]
     confidence: float  # 0..1
+    misconceptions: tuple[MisconceptionHit, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -139,6 +169,9 @@ class Result:
             "verdicts": [{**asdict(v), "spans": [list(s) for s in v.spans]} for v in self.verdicts],
             "flags": list(self.flags),
             "confidence": self.confidence,
+            "misconceptions": [
+                {**asdict(m), "spans": [list(s) for s in m.spans]} for m in self.misconceptions
+            ],
         }
 
 
@@ -165,8 +198,15 @@ class _Crit:
 
 
 @dataclass(slots=True)
+class _Claim:
+    misconception: Misconception
+    alts: list[_Alt]
+
+
+@dataclass(slots=True)
 class _Rubric:
     crits: list[_Crit]
+    claims: list[_Claim]
     prompt_stems: frozenset[str]
     prompt_content: int  # distinct content stems in the prompt
     vocab: frozenset[str]
@@ -227,15 +267,51 @@ def _compile_alt(text: str, prompt_stems: frozenset[str]) -> _Alt | None:
     )
 
 
+# A phrase that names a loss ("prevents index-only scans", "loses ordering") is also
+# said as the absence of the thing ("no index-only scans", "without ordering").
+_PRIVATIVE = word_set(
+    "prevent prevents prevented preventing stop stops stopped block blocks blocked lose loses "
+    "lost losing break breaks broke breaking disable disables disabled kill kills killed lack "
+    "lacks lacking eliminate eliminates eliminated forbid forbids rule rules"
+)
+
+
+def _names_a_loss(label: str) -> bool:
+    """A criterion such as "It prevents index-only scans": its keywords name the thing
+    lost, and saying it is absent ("no index-only scans") is saying the idea."""
+    return any(w in _PRIVATIVE for w in tokenize(label).words)
+
+
+def _keyword_forms(keyword: str, *, loss: bool = False) -> list[str]:
+    """The keyword, and its absence form when it (or its criterion) names a loss."""
+    words = keyword.split()
+    first = words[0].lower() if words else ""
+    if len(words) >= 2 and first in _PRIVATIVE:
+        rest = words[2:] if first in {"rule", "rules"} and words[1] == "out" else words[1:]
+        if rest:
+            return [keyword, "no " + " ".join(rest)]
+    if loss and words and first not in _PRIVATIVE and not any(w in NEGATIONS for w in words):
+        return [keyword, "no " + keyword]
+    return [keyword]
+
+
 @lru_cache(maxsize=1024)
-def _compile(prompt: str, criteria: tuple[Criterion, ...]) -> _Rubric:
+def _compile(
+    prompt: str, criteria: tuple[Criterion, ...], misconceptions: tuple[Misconception, ...] = ()
+) -> _Rubric:
     ptoks = tokenize(prompt)
     prompt_stems = frozenset(s for s, stop in zip(ptoks.stems, ptoks.stop) if not stop)
     crits: list[_Crit] = []
     vocab: set[str] = set()
     long_words: dict[str, str] = {}
     for c in criteria:
-        alts = [a for kw in c.keywords if (a := _compile_alt(kw, prompt_stems)) is not None]
+        loss = _names_a_loss(c.label)
+        alts = [
+            a
+            for kw in c.keywords
+            for form in _keyword_forms(kw, loss=loss)
+            if (a := _compile_alt(form, prompt_stems)) is not None
+        ]
         for a in alts:
             vocab.update(a.stems)
         for kw in c.keywords:
@@ -251,11 +327,18 @@ def _compile(prompt: str, criteria: tuple[Criterion, ...]) -> _Rubric:
                 missed=_missed(c),
             )
         )
+    # A wrong claim is a claim whatever words it shares with the question.
+    claims = [
+        _Claim(m, [a for p in m.phrasings if (a := _compile_alt(p, frozenset())) is not None])
+        for m in misconceptions
+    ]
+    claim_vocab = {st for claim in claims for a in claim.alts for st in a.stems}
     rub = _Rubric(
         crits=crits,
+        claims=claims,
         prompt_stems=prompt_stems,
         prompt_content=len(prompt_stems),
-        vocab=frozenset(vocab),
+        vocab=frozenset(vocab | claim_vocab),
         evidence_vocab=frozenset(vocab - prompt_stems),
         roots=_root_map(vocab),
         long_words=list(long_words),
@@ -861,6 +944,7 @@ def grade(
     answer: str,
     *,
     profile: ScoringProfile = CURATED,
+    misconceptions: Sequence[Misconception] = (),
 ) -> Result:
     """Grade ``answer`` to ``prompt`` against keyword ``criteria``.
 
@@ -873,7 +957,7 @@ def grade(
     """
     criteria = tuple(criteria)
     answer = answer if isinstance(answer, str) else str(answer or "")
-    rub = _compile(prompt or "", criteria)
+    rub = _compile(prompt or "", criteria, tuple(misconceptions))
     tokens = tokenize(answer)
     flags: list[str] = []
     n = len(tokens.words)
@@ -967,7 +1051,7 @@ def grade(
             elif share >= 0.999:
                 credit, verdict = 1.0, "met"
             elif share > profile.partial_min:
-                credit, verdict = PARTIAL_SCALE * share, "partial"
+                credit, verdict = profile.partial_scale * share, "partial"
             else:
                 continue
             if credit > best_credit:
@@ -975,6 +1059,11 @@ def grade(
                 if credit >= 1.0:
                     break
         w = max(c.weight, 0.0)
+        if best_match is not None and _rejected(tokens, best_match[1]):
+            # "Redis is a bad idea here", "avoid sharding": named, then turned down
+            contradicted = (best_match, best_alt)
+            best_match = best_alt = None
+            best_verdict = "missed"
         if best_verdict == "met":
             intact += 1
         elif crit_scattered:
@@ -997,7 +1086,12 @@ def grade(
         _, positions, _, prompt_only, _ = best_match
         if best_verdict == "partial":
             partials += 1
-        if c.required and best_credit < REQUIRED_MIN_CREDIT:
+        # a required idea counts as present from half of a phrase, however little
+        # that half earns
+        presence = best_credit
+        if best_verdict == "partial" and not best_match[3]:
+            presence = PARTIAL_SCALE * best_credit / profile.partial_scale
+        if c.required and presence < REQUIRED_MIN_CREDIT:
             required_missing = True
         if not prompt_only:
             non_prompt_credit = True
@@ -1019,7 +1113,16 @@ def grade(
 
     # (5) caps
     if required_missing and score > REQUIRED_CAP:
+        # A strong answer missing one required idea is capped, and a human takes a look.
+        flags.append("required_idea_missed")
         score = REQUIRED_CAP
+    claims = _claims_made(rub, evidence, tokens)
+    if claims:
+        flags.append("misconception")
+        for claim, _ in claims:
+            score -= claim.penalty
+            if claim.cap is not None:
+                score = min(score, claim.cap)
     # Code blocks are not prose: their word order says nothing about stuffing. A
     # sentence that only restates words said elsewhere adds nothing either, so
     # repeating a point you already made can never tip an answer into "stuffing".
@@ -1040,6 +1143,15 @@ def grade(
         flags.append("repetition")
     if n_content >= 3 and earned <= 0 and not contradictions and not bad_sentences:
         flags.append("off_topic")
+    # A substantial answer in the question's own vocabulary that still scores low is
+    # more likely a paraphrase the rubric missed than a wrong answer: a human decides.
+    if (
+        score < SUBSTANTIAL_LOW_SCORE
+        and n >= SUBSTANTIAL_WORDS
+        and len(distinct_stems & (rub.vocab | prompt_stems)) >= SUBSTANTIAL_TOPIC_WORDS
+        and not (stuffing or bad_sentences or prompt_copy)
+    ):
+        flags.append("substantial_low_score")
 
     confidence = _confidence(
         raw=raw,
@@ -1056,7 +1168,109 @@ def grade(
         verdicts=tuple(verdicts),
         flags=tuple(flags),
         confidence=confidence,
+        misconceptions=tuple(
+            MisconceptionHit(m.claim, m.explanation, _spans(tokens, positions), text)
+            for m, (positions, text) in claims
+        ),
     )
+
+
+def _claims_made(
+    rub: _Rubric, ev: _Evidence, tokens: Tokens
+) -> list[tuple[Misconception, tuple[tuple[int, ...], str]]]:
+    """The wrong claims the answer makes: a phrasing said in full and not negated, nor
+    turned down ("threads do not give true parallelism" is the right claim)."""
+    made = []
+    index = ev.index
+    for claim in rub.claims:
+        for alt in claim.alts:
+            if not all(st in index for st in alt.stems):
+                continue
+            positions = _claim_window(alt, ev, tokens)
+            if positions is not None:
+                made.append((claim.misconception, (positions, alt.text)))
+                break
+    return made
+
+
+def _claim_window(alt: _Alt, ev: _Evidence, tokens: Tokens) -> tuple[int, ...] | None:
+    """Where the answer states the claim: all its words in order, close together, in one
+    clause, with no negation in that clause before them (a claim is stricter than a
+    keyword: "the payload is only encoded, not encrypted" does not claim it is encrypted)."""
+    clause, words = tokens.clause, tokens.words
+    content_before = ev.content_before
+    for first in ev.index[alt.stems[0]][:MAX_OCCURRENCES]:
+        positions = [first]
+        for st in alt.stems[1:]:
+            prev = positions[-1]
+            after = [p for p in ev.index[st] if p > prev]
+            # only function words (and at most CLAIM_GAP other words) in between
+            if (
+                not after
+                or clause[after[0]] != clause[first]
+                or content_before[after[0]] - content_before[prev + 1] > CLAIM_GAP
+            ):
+                break
+            positions.append(after[0])
+        else:
+            last = positions[-1]
+            start = first
+            while start > 0 and clause[start - 1] == clause[first]:
+                start -= 1
+            cues = sum(
+                1
+                for i in range(start, last + 1)
+                if words[i] in NEGATIONS and is_negation_at(tokens, i)
+            )
+            # "X means no races" is the claim; "X doesn't mean no races" denies it
+            if cues == alt.negated and not _rejected(tokens, tuple(positions)):
+                return tuple(positions)
+    return None
+
+
+# Turning an idea down after naming it: "X isn't a good idea", "X is not needed",
+# "X is a bad idea", "X is overkill"; or before it: "avoid X".
+_COPULA = word_set("is are was were be been being s seems")
+_APPROVAL = word_set(
+    "good great idea needed necessary required useful worth helpful recommended important "
+    "wise appropriate suitable"
+)
+_DISAPPROVAL = word_set(
+    "bad pointless unnecessary overkill useless harmful mistake antipattern waste terrible"
+)
+_FILLER = word_set("really actually usually always generally here there just a an the very such")
+_AVOID = word_set("avoid avoids avoiding avoided")
+
+
+def _rejected(tokens: Tokens, positions: tuple[int, ...]) -> bool:
+    """Is the idea at ``positions`` named only to be turned down, in the same clause?"""
+    words, clause = tokens.words, tokens.clause
+    first, last = positions[0], positions[-1]
+    for i in range(max(0, first - 2), first):
+        if words[i] in _AVOID and clause[i] == clause[first]:
+            return True
+    end = min(len(words), last + 8)
+    i = last + 1
+    while i < end and clause[i] == clause[last] and words[i] in _FILLER:
+        i += 1
+    if i >= end or clause[i] != clause[last]:
+        return False
+    negated = words[i] in NEGATIONS  # "isn't", "aren't" carry both
+    if not (negated or words[i] in _COPULA):
+        return False
+    for j in range(i + 1, min(end, i + 6)):
+        if clause[j] != clause[last]:
+            break
+        w = words[j]
+        if w in NEGATIONS:
+            negated = True
+        elif w in _APPROVAL:
+            return negated
+        elif w in _DISAPPROVAL:
+            return not negated
+        elif w not in _FILLER and not tokens.stop[j]:
+            return False
+    return False
 
 
 def _missed(c: Criterion) -> CriterionVerdict:
@@ -1116,8 +1330,10 @@ def _is_stuffing(view: _View, evidence: int) -> bool:
         return True
     if evidence < STUFFING_DENSITY * n_content:
         return False
-    # (a) bare run of terms: real sentences are ~40% function words
-    if stop_ratio < (BARE_LIST_STOP_RATIO if n >= 10 else 0.12):
+    # (a) bare run of terms: real sentences are ~40% function words; terse expert
+    # clauses have few, but each has a verb after its subject ("threads share memory")
+    bare = stop_ratio < (BARE_LIST_STOP_RATIO if n >= 10 else 0.12)
+    if bare and not _mostly_clauses(view):
         return True
     # (b) comma/newline separated list of short items with no sentence around them
     n_clauses = len(view.clauses) - 1
@@ -1127,6 +1343,42 @@ def _is_stuffing(view: _View, evidence: int) -> bool:
         if short >= 0.75 * n_clauses:
             return True
     return False
+
+
+# Verbs that carry technical statements ("threads share memory", "async uses a loop"),
+# as stems; a clause with one after its first word is a statement, not a term. Words
+# that are as often nouns in answers ("index", "scan", "cache", "lock") are left out.
+_VERB_STEMS = frozenset(
+    map(
+        stem_word,
+        word_set(
+            """
+    give share need use run read write keep make allow avoid prevent handle
+    wait serve hold retry fail crash lose grow shrink spread reduce increase
+    add remove drop check verify validate encrypt sign expire evict refresh rebuild
+    replicate copy move push pull execute compute save spend take mean require depend rely
+    break fix solve cause lead become commit skip measure track deploy ship isolate protect
+    leak expose trust inject escape parse render fetch respond reject accept wrap decouple
+    coordinate guarantee ensure tolerate survive detect recover restart resume
+    """
+        ),
+    )
+)
+
+
+def _mostly_clauses(view: _View) -> bool:
+    """Do most of the view's clauses (of three or more words) have a verb after their
+    first word?"""
+    words = view.words
+    stems = _pick(view.tokens.stems, view.positions)
+    long_clauses = verbful = 0
+    for a, b in pairwise(view.clauses):
+        if b - a < 3:
+            continue
+        long_clauses += 1
+        verbful += any(stems[i] in _VERB_STEMS or words[i] in _AUX for i in range(a + 1, b))
+    # one long verbless run ("session state token scale out") is a list, not a sentence
+    return verbful >= 2 and verbful * 2 > long_clauses
 
 
 def _is_repetitive(tokens: Tokens, kept: Sequence[int], n_content: int, n_distinct: int) -> bool:

@@ -36,6 +36,49 @@ def criteria_from_snapshot(snapshot: dict) -> list[rubric.Criterion]:
     ]
 
 
+def misconceptions_from_snapshot(snapshot: dict) -> list[rubric.Misconception]:
+    return [
+        rubric.Misconception(
+            claim=m["claim"],
+            phrasings=tuple(m["phrasings"]),
+            explanation=m.get("explanation", ""),
+            penalty=float(m.get("penalty") or 0),
+            cap=None if m.get("cap") is None else float(m["cap"]),
+        )
+        for m in snapshot.get("misconceptions", [])
+    ]
+
+
+def grade_text(*, snapshot: dict, text: str) -> rubric.Result:
+    """The keyword grade of ``text`` against a question snapshot: the one production path
+    shared by the tasks, the calibration, ``grade_answers`` and the rubric tryout."""
+    return rubric.grade(
+        snapshot.get("prompt", ""),
+        criteria_from_snapshot(snapshot),
+        text,
+        misconceptions=misconceptions_from_snapshot(snapshot),
+    )
+
+
+# Why a keyword grade goes to the review queue, in words a reviewer acts on.
+REVIEW_REASONS = {
+    "required_idea_missed": "A required idea was not found in an otherwise strong answer; "
+    "its score was capped. Check whether it is said in other words.",
+    "substantial_low_score": "A substantial answer in the question's vocabulary scored "
+    "under 40: it may say the right things in words the rubric does not list.",
+    "misconception": "The answer states a known misconception.",
+    "addressed_to_grader": "The answer addresses the grader.",
+}
+LOW_CONFIDENCE = 0.5
+
+
+def review_reasons(result: rubric.Result) -> list[str]:
+    reasons = [REVIEW_REASONS[f] for f in result.flags if f in REVIEW_REASONS]
+    if result.confidence < LOW_CONFIDENCE and not reasons:
+        reasons.append("The keyword grader is unsure about this answer.")
+    return reasons
+
+
 def criteria_records(criteria) -> list[dict]:
     """Criteria (e.g. from suggest_rubric) as editable records: the inverse of the above."""
     return [
@@ -150,7 +193,7 @@ def grade_answers(*, answer_ids: list[int]) -> int:
         snapshot = answer.snapshot
         criteria = criteria_from_snapshot(snapshot)
         started = time.perf_counter()
-        result = rubric.grade(snapshot.get("prompt", ""), criteria, answer.saved_text)
+        result = grade_text(snapshot=snapshot, text=answer.saved_text)
         if with_llm:
             second_opinions.append((answer, criteria, result))
         if graded:
@@ -167,8 +210,10 @@ def grade_answers(*, answer_ids: list[int]) -> int:
                 score=result.score,
                 verdicts=[_verdict_dict(v) for v in result.verdicts],
                 flags=list(result.flags),
+                misconceptions=[_misconception_dict(m) for m in result.misconceptions],
                 confidence=result.confidence,
-                needs_review=result.confidence < 0.5,
+                needs_review=bool(review_reasons(result)),
+                review_reasons=review_reasons(result),
                 duration_ms=int((time.perf_counter() - started) * 1000),
             )
         )
@@ -186,6 +231,15 @@ def grade_answers(*, answer_ids: list[int]) -> int:
         for answer, criteria, result in second_opinions:
             answer_grade_llm(answer=answer, criteria=criteria, keyword_result=result)
     return len(new)
+
+
+def _misconception_dict(hit) -> dict:
+    return {
+        "claim": hit.claim,
+        "explanation": hit.explanation,
+        "spans": [list(span) for span in hit.spans],
+        "matched": hit.matched,
+    }
 
 
 def _verdict_dict(verdict) -> dict:

@@ -98,8 +98,13 @@ class AnswerResult:
 
     @property
     def segments(self):
-        verdicts = self.keyword.verdicts if self.keyword else []
-        return evidence_segments(self.answer.saved_text, verdicts)
+        if not self.keyword:
+            return evidence_segments(self.answer.saved_text, [])
+        claims = [
+            {"verdict": "misconception", "label": f"Wrong claim: {m['claim']}", **m}
+            for m in self.keyword.misconceptions
+        ]
+        return evidence_segments(self.answer.saved_text, [*claims, *self.keyword.verdicts])
 
     @property
     def grader_notes(self) -> list[str]:

@@ -83,10 +83,10 @@ def test_a_duplicate_delivery_that_stores_first_wins(candidate, monkeypatch):
     ids = submitted_answers(candidate)
     real_grade = rubric.grade
 
-    def grade_while_the_other_delivery_stores(*args):
+    def grade_while_the_other_delivery_stores(*args, **kwargs):
         monkeypatch.setattr(rubric, "grade", real_grade)
         assert services.grade_answers(answer_ids=ids) == 3  # the other delivery, committed
-        return real_grade(*args)
+        return real_grade(*args, **kwargs)
 
     monkeypatch.setattr(rubric, "grade", grade_while_the_other_delivery_stores)
     services.grade_answers(answer_ids=ids)
