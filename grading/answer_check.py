@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grading import services
+from grading.calibration import Graded, QuestionCalibration, question_calibration
+from grading.highlight import evidence_segments
 from grading.rubric import Result
 
 
@@ -49,3 +51,35 @@ def answer_check(*, snapshot: dict, text: str, with_llm: bool = False) -> Checke
         flags=tuple(flags),
         review_reasons=tuple(reasons),
     )
+
+
+@dataclass(frozen=True)
+class SampleCheck:
+    kind: str
+    human: float
+    text: str
+    checked: CheckedAnswer
+
+    @property
+    def segments(self):
+        """The sample with its evidence highlighted, as the results page shows an answer."""
+        result = self.checked.result
+        spans = [
+            {"verdict": "misconception", "label": m.claim, "spans": m.spans}
+            for m in result.misconceptions
+        ]
+        spans += [
+            {"verdict": v.verdict, "label": v.label, "spans": v.spans} for v in result.verdicts
+        ]
+        return evidence_segments(self.text, spans)
+
+
+def samples_check(*, snapshot: dict, samples) -> tuple[QuestionCalibration, list[SampleCheck]]:
+    """Grade a question's sample answers (``kind``, ``score``, ``text``) and say whether
+    the question is calibrated."""
+    checks = [
+        SampleCheck(s.kind, s.score, s.text, answer_check(snapshot=snapshot, text=s.text))
+        for s in samples
+    ]
+    status = question_calibration([Graded(c.kind, c.human, c.checked.score) for c in checks])
+    return status, checks

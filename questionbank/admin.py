@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -22,6 +23,7 @@ from questionbank.models import (
     Tag,
     Topic,
 )
+from questionbank.selectors import CONTENT_RELATIONS, question_snapshot
 from questionbank.services import bank_import, criteria_replace, questions_set_status
 from questionbank.validation import question_problems
 from questionbank.yaml_format import BankFormatError
@@ -166,27 +168,40 @@ class ImportForm(forms.Form):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["title", "topic", "level", "kind", "status", "criteria_count", "version"]
+    list_display = [
+        "title", "topic", "level", "kind", "status", "criteria_count", "calibration", "version",
+    ]  # fmt: skip
     list_filter = ["level", "topic", "kind", "status", "team"]
     search_fields = ["title", "prompt", "slug"]
     list_select_related = ["topic"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["tags"]
-    readonly_fields = ["preview", "version", "created_at", "updated_at"]
+    readonly_fields = ["preview", "calibration_panel", "version", "created_at", "updated_at"]
     inlines = [CriterionInline, ChoiceInline, MisconceptionInline, SampleAnswerInline]
     actions = ["publish", "retire", "suggest_rubric"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "topic", "level", "kind", "status", "tags"]}),
         ("Content", {"fields": ["prompt", "model_answer", "suggested_minutes"]}),
         ("Preview", {"fields": ["preview"]}),
+        ("Calibration against the sample answers", {"fields": ["calibration_panel"]}),
         (
-            "History",
+            "Owner and version",
             {"classes": ["collapse"], "fields": ["team", "version", "created_at", "updated_at"]},
         ),
     ]
     change_list_template = "admin/questionbank/question/change_list.html"
 
+    def get_inlines(self, request, obj):
+        """Only the parts the question's kind uses: a rubric for free text, options for
+        multiple choice (a new question shows both until its kind is saved)."""
+        if obj is None:
+            return self.inlines
+        if obj.is_free_text:
+            return [CriterionInline, MisconceptionInline, SampleAnswerInline]
+        return [ChoiceInline]
+
     def save_model(self, request, obj, form, change):
+        obj._published_before = change and form.initial.get("status") == Status.PUBLISHED
         # A save that changes nothing must not bump the version (answers cite it).
         if change and not form.has_changed():
             return
@@ -194,13 +209,48 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        question = form.instance
         if change and not form.has_changed() and any(f.has_changed() for f in formsets):
-            form.instance.save()  # the rubric or options changed: a new version
+            question.save()  # the rubric or options changed: a new version
+        if question.status == Status.PUBLISHED and not question._published_before:
+            # read again: the inlines just saved may differ from what was prefetched
+            problem = _calibration_problem(
+                Question.objects.select_related("topic")
+                .prefetch_related(*CONTENT_RELATIONS, "samples")
+                .get(pk=question.pk)
+            )
+            if problem:
+                Question.objects.filter(pk=question.pk).update(status=Status.DRAFT)
+                self.message_user(
+                    request, f"Saved as a draft, not published: {problem}", messages.ERROR
+                )
 
     def get_queryset(self, request):
         from django.db.models import Count
 
-        return super().get_queryset(request).annotate(_criteria=Count("criteria"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_criteria=Count("criteria"))
+            .prefetch_related(*CONTENT_RELATIONS, "samples")
+        )
+
+    @admin.display(description="calibrated")
+    def calibration(self, obj: Question) -> str:
+        if not obj.is_free_text:
+            return "—"
+        status, _ = _calibration(obj)
+        return "yes" if status.calibrated else "no"
+
+    @admin.display(description="Each sample answer as the grader sees it")
+    def calibration_panel(self, obj: Question):
+        if not obj.pk or not obj.is_free_text:
+            return "Free-text questions are checked against their sample answers once saved."
+        status, checks = _calibration(obj)
+        return render_to_string(
+            "admin/questionbank/question/calibration.html",
+            {"status": status, "checks": checks},
+        )
 
     @admin.display(description="criteria", ordering="_criteria")
     def criteria_count(self, obj: Question) -> int:
@@ -227,7 +277,7 @@ class QuestionAdmin(admin.ModelAdmin):
     def _set_status(self, request, queryset, status):
         if status == Status.PUBLISHED:
             blocked = []
-            for question in queryset.prefetch_related("criteria", "choices"):
+            for question in queryset.prefetch_related(*CONTENT_RELATIONS, "samples"):
                 problems = question_problems(
                     kind=question.kind,
                     status=status,
@@ -240,6 +290,10 @@ class QuestionAdmin(admin.ModelAdmin):
                 )
                 if problems:
                     blocked.append(f"{question.title}: {problems[0]}")
+                elif question.status != Status.PUBLISHED and (
+                    calibration := _calibration_problem(question)
+                ):
+                    blocked.append(f"{question.title}: {calibration}")
             if blocked:
                 self.message_user(
                     request,
@@ -330,6 +384,27 @@ class QuestionAdmin(admin.ModelAdmin):
                 request, f"Suggested {count} criteria from the model answer; edit them below."
             )
         return redirect(reverse("admin:questionbank_question_change", args=[question.pk]))
+
+
+def _calibration(question: Question):
+    """The question's sample answers graded as production would (calibration status and
+    one check per sample). Expects content relations and samples prefetched or cheap."""
+    from grading.answer_check import samples_check
+
+    return samples_check(snapshot=question_snapshot(question), samples=question.samples.all())
+
+
+def _calibration_problem(question: Question) -> str:
+    """Why the question may not be published yet, or "" (multiple choice needs no samples)."""
+    if not question.is_free_text:
+        return ""
+    status, _ = _calibration(question)
+    if status.calibrated:
+        return ""
+    return (
+        "it is not calibrated: the grader must rank its sample answers in order, each within "
+        f"15 points of its human score ({'; '.join(status.problems[:3])})"
+    )
 
 
 def _apply_suggested_rubric(question: Question) -> int:

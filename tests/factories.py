@@ -65,6 +65,25 @@ def add_rubric(question: Question) -> Question:
     return question
 
 
+def add_samples(question: Question) -> Question:
+    """Sample answers, scored as a fair interviewer would, that ``add_rubric``'s rubric
+    ranks in order: enough for the question to be calibrated and publishable."""
+    from questionbank.models import SampleAnswer
+
+    for order, (kind, score, text) in enumerate(
+        [
+            ("strong", 95, "Repeating it leaves the same state, so a client can safely retry. "
+             "PUT and DELETE behave so; POST creates a new thing each time."),
+            ("partial", 45, "Doing it twice leaves the same state as doing it once."),
+            ("wrong", 5, "It is about HTTP verbs and speed."),
+        ]
+    ):  # fmt: skip
+        SampleAnswer.objects.create(
+            question=question, kind=kind, score=score, text=text, order=order
+        )
+    return question
+
+
 def make_mcq(**kwargs) -> Question:
     question = QuestionFactory(
         kind="multiple_choice",

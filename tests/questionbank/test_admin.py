@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from questionbank.models import Question, Status
-from tests.factories import QuestionFactory, UserFactory, add_rubric, make_mcq
+from tests.factories import QuestionFactory, UserFactory, add_rubric, add_samples, make_mcq
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,14 @@ def curator_client(client):
     return client
 
 
-def change_form_data(question: Question, *, criteria: list[dict], choices: list[dict], **overrides):
+def change_form_data(
+    question: Question,
+    *,
+    criteria: list[dict],
+    choices: list[dict],
+    samples: tuple[dict, ...] = (),
+    **overrides,
+):
     data = {
         "title": question.title,
         "slug": question.slug,
@@ -33,9 +40,11 @@ def change_form_data(question: Question, *, criteria: list[dict], choices: list[
         "choices-INITIAL_FORMS": 0,
         "misconceptions-TOTAL_FORMS": 0,
         "misconceptions-INITIAL_FORMS": 0,
-        "samples-TOTAL_FORMS": 0,
+        "samples-TOTAL_FORMS": len(samples),
         "samples-INITIAL_FORMS": 0,
     }
+    for i, sample in enumerate(samples):
+        data.update({f"samples-{i}-{k}": v for k, v in sample.items()})
     for i, c in enumerate(criteria):
         data.update({f"criteria-{i}-{k}": v for k, v in c.items()})
     for i, c in enumerate(choices):
@@ -105,7 +114,13 @@ def test_valid_question_saves_and_shows_a_preview(curator_client):
     criteria = [
         {"label": f"C{i}", "weight": "2", "keywords": "alpha\nbeta", "order": i} for i in range(3)
     ]
-    data = change_form_data(question, criteria=criteria, choices=[], status="published")
+    samples = (
+        {"kind": "strong", "score": 95, "text": "The alpha part is what matters.", "order": 0},
+        {"kind": "wrong", "score": 5, "text": "It is all about speed.", "order": 1},
+    )
+    data = change_form_data(
+        question, criteria=criteria, choices=[], samples=samples, status="published"
+    )
     url = reverse("admin:questionbank_question_change", args=[question.pk])
     response = curator_client.post(url, data)
     assert response.status_code == 302, response.content[:2000]
@@ -117,7 +132,7 @@ def test_valid_question_saves_and_shows_a_preview(curator_client):
 
 
 def test_bulk_publish_refuses_incomplete_questions(curator_client):
-    complete = add_rubric(QuestionFactory(status=Status.DRAFT))
+    complete = add_samples(add_rubric(QuestionFactory(status=Status.DRAFT)))
     incomplete = QuestionFactory(status=Status.DRAFT)
     url = reverse("admin:questionbank_question_changelist")
     response = curator_client.post(
@@ -208,3 +223,48 @@ def test_editing_only_the_rubric_bumps_the_version(curator_client):
     assert curator_client.post(url, data).status_code == 302
     question.refresh_from_db()
     assert question.version == version + 1
+
+
+def test_an_uncalibrated_question_is_saved_as_a_draft_with_the_reason(curator_client):
+    question = QuestionFactory(status=Status.DRAFT)
+    criteria = [
+        {"label": f"C{i}", "weight": "2", "keywords": "alpha", "order": i} for i in range(3)
+    ]
+    samples = ({"kind": "strong", "score": 95, "text": "It is all about speed.", "order": 0},)
+    data = change_form_data(
+        question, criteria=criteria, choices=[], samples=samples, status="published"
+    )
+    url = reverse("admin:questionbank_question_change", args=[question.pk])
+    page = curator_client.post(url, data, follow=True).content.decode()
+    question.refresh_from_db()
+    assert question.status == "draft"
+    assert "Saved as a draft, not published: it is not calibrated" in page
+    assert "strong answer graded 0, human 95" in page
+    # The panel shows each sample as the grader saw it, and the list has the column.
+    panel = curator_client.get(url).content.decode()
+    assert "Not calibrated" in panel and "It is all about speed." in panel
+    listing = curator_client.get(reverse("admin:questionbank_question_changelist")).content
+    assert b"column-calibration" in listing
+
+
+def test_bulk_publish_refuses_an_uncalibrated_question(curator_client):
+    question = add_rubric(QuestionFactory(status=Status.DRAFT, title="No samples"))
+    response = curator_client.post(
+        reverse("admin:questionbank_question_changelist"),
+        {"action": "publish", "_selected_action": [question.pk]},
+        follow=True,
+    )
+    assert "No samples: it is not calibrated" in response.content.decode()
+    question.refresh_from_db()
+    assert question.status == "draft"
+
+
+def test_free_text_questions_show_no_options_and_choice_questions_no_rubric(curator_client):
+    free = add_rubric(QuestionFactory())
+    mcq = make_mcq()
+    free_page = curator_client.get(reverse("admin:questionbank_question_change", args=[free.pk]))
+    mcq_page = curator_client.get(reverse("admin:questionbank_question_change", args=[mcq.pk]))
+    assert b'id="choices-group"' not in free_page.content
+    assert b'id="criteria-group"' in free_page.content
+    assert b'id="criteria-group"' not in mcq_page.content
+    assert b'id="choices-group"' in mcq_page.content

@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from grading.answer_check import answer_check
-from grading.calibration import Graded, agreement, question_calibration
+from grading.answer_check import samples_check
+from grading.calibration import Graded, agreement
 from questionbank.models import Kind, Question
 from questionbank.selectors import CONTENT_RELATIONS, question_snapshot
 
@@ -42,16 +42,10 @@ class Command(BaseCommand):
         by_kind: dict[str, list[Graded]] = {}
         calibrated = 0
         for question in questions:
-            snapshot = question_snapshot(question)
-            graded = [
-                Graded(
-                    sample.kind,
-                    sample.score,
-                    answer_check(snapshot=snapshot, text=sample.text).score,
-                )
-                for sample in question.samples.all()
-            ]
-            status = question_calibration(graded)
+            status, checks = samples_check(
+                snapshot=question_snapshot(question), samples=question.samples.all()
+            )
+            graded = [Graded(c.kind, c.human, c.checked.score) for c in checks]
             calibrated += status.calibrated
             everything += graded
             for g in graded:
