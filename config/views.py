@@ -9,17 +9,17 @@ from django.contrib.auth.views import LoginView
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from config.throttle import Throttle, too_many_requests
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
-@require_GET
+@require_safe
 def status(request: HttpRequest) -> HttpResponse:
     """A tiny public page: one query, one small template (also the benchmarks' baseline)."""
     from questionbank.models import Question
@@ -28,7 +28,7 @@ def status(request: HttpRequest) -> HttpResponse:
     return render(request, "status.html", {"published": count})
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -47,7 +47,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user)  # through the configured backend, so the login sticks
         messages.success(request, "Welcome to Viva. Pick a level and topics to start practising.")
         return redirect("interviews:start")
     return render(request, "registration/signup.html", {"form": form})

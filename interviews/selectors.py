@@ -43,12 +43,12 @@ def _check_access(request, session: Session | None) -> Session:
         raise Http404("No such interview.")
     user = request.user
     owns = user.is_authenticated and session.candidate_id == user.id
-    if not (owns or _holds_invitation(request, session.id)):
+    if not (owns or holds_invitation(request, session.id)):
         raise Http404("No such interview.")
     return session
 
 
-def _holds_invitation(request, session_id: int) -> bool:
+def holds_invitation(request, session_id: int) -> bool:
     """Did this browser open the invitation that created the session?"""
     return session_id in request.session.get(INVITED_SESSIONS_KEY, [])
 
@@ -59,7 +59,7 @@ def session_writer_id(*, request, session_id: int) -> int | None:
     The user's id (the write must match the session's candidate), or None when this
     browser holds the session's invitation. 404 when it can be neither.
     """
-    if _holds_invitation(request, session_id):
+    if holds_invitation(request, session_id):
         return None
     if not request.user.is_authenticated:
         raise Http404("No such interview.")

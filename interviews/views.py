@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.fast_urls import reverse_ids
 from config.throttle import Throttle, too_many_requests
@@ -60,8 +62,11 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "interviews/start.html", {"form": form})
 
 
-@require_GET
+@require_safe
+@never_cache  # Back after submitting must not show a cached page with a live clock
 def interview(request: HttpRequest, session_id: int) -> HttpResponse:
+    if login_needed := _login_first(request, session_id):
+        return login_needed
     session, answers = selectors.session_answers_for_request(request=request, session_id=session_id)
     if session.is_open and timezone.now() > session.deadline:
         services.session_finalise(session_id=session.id, reason=SessionStatus.TIMED_OUT)
@@ -77,6 +82,7 @@ def interview(request: HttpRequest, session_id: int) -> HttpResponse:
         "session": session,
         "answers": answers,
         "answer": answers[position],
+        "flagged": answers[position].flagged,
         "position": position,
         "save_url": reverse_ids("interviews:save", session.id, position),
         "flag_url": reverse_ids("interviews:flag", session.id, position),
@@ -127,6 +133,14 @@ def save_answer(request: HttpRequest, session_id: int, position: int) -> HttpRes
         response["X-Viva-Revision"] = str(result.revision)
         return response
     return redirect(_after_save_url(session_id, position, data["go"]))
+
+
+def _login_first(request: HttpRequest, session_id: int) -> HttpResponse | None:
+    """A signed-out visitor without the invitation is asked to log in (then comes back),
+    rather than told the page does not exist."""
+    if request.user.is_authenticated or selectors.holds_invitation(request, session_id):
+        return None
+    return redirect_to_login(request.get_full_path())
 
 
 def _after_save_url(session_id: int, position: int, go: str) -> str:
@@ -180,8 +194,23 @@ def toggle_flag(request: HttpRequest, session_id: int, position: int) -> HttpRes
 
 
 @require_POST
+@never_cache
 def submit(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = selectors.session_get_for_request(request=request, session_id=session_id)
+    session, answers = selectors.session_answers_for_request(request=request, session_id=session_id)
+    if session.is_open and not request.POST.get("confirmed"):
+        unanswered = [a.position + 1 for a in answers if not a.is_answered]
+        flagged = [a.position + 1 for a in answers if a.flagged]
+        if unanswered or flagged:
+            return render(
+                request,
+                "interviews/confirm_submit.html",
+                {
+                    "session": session,
+                    "unanswered": unanswered,
+                    "flagged": flagged,
+                    "submit_url": reverse_ids("interviews:submit", session.id),
+                },
+            )
     retry_after = SUBMIT_THROTTLE.hit(f"{session.id}")
     if retry_after:
         return too_many_requests(request, retry_after)
@@ -196,8 +225,11 @@ def submit(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect(url)
 
 
-@require_GET
+@require_safe
+@never_cache
 def results(request: HttpRequest, session_id: int) -> HttpResponse:
+    if login_needed := _login_first(request, session_id):
+        return login_needed
     session = selectors.session_get_for_request(request=request, session_id=session_id)
     if session.is_open:
         if timezone.now() <= session.deadline:
@@ -227,7 +259,7 @@ def results(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     progress = selectors.candidate_progress(user=request.user)

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.throttle import Throttle, too_many_requests
 from grading.autorubric import suggest_rubric
@@ -47,7 +47,7 @@ def _hx_or_redirect(request: HttpRequest, partial: str, context: dict, url: str)
 
 
 # --------------------------------------------------------------------------- teams
-@require_GET
+@require_safe
 @login_required
 def teams(request: HttpRequest) -> HttpResponse:
     memberships = selectors.memberships_for_user(user=request.user)
@@ -86,7 +86,7 @@ def _team_context(request, access, **extra) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @login_required
 def team(request: HttpRequest, slug: str) -> HttpResponse:
     access = selectors.team_for_member(user=request.user, slug=slug)
@@ -167,7 +167,7 @@ def set_create(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("hiring:builder", set_id=interview_set.id)
 
 
-@require_GET
+@require_safe
 @login_required
 def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
     access = selectors.team_for_member(user=request.user, slug=slug)
@@ -218,7 +218,7 @@ def _builder_context(request, interview_set, access, search_form=None, **extra) 
     }
 
 
-@require_GET
+@require_safe
 @login_required
 def builder(request: HttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
@@ -250,7 +250,7 @@ def set_settings(request: HttpRequest, set_id: int) -> HttpResponse:
     return render(request, "hiring/builder.html", context, status=400)
 
 
-@require_GET
+@require_safe
 @login_required
 def bank(request: HttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
@@ -606,7 +606,7 @@ def _is_blind(request, set_id: int) -> bool:
     return bool(selectors.blind_set_ids(reviewer=request.user, set_ids=[set_id]))
 
 
-@require_GET
+@require_safe
 @login_required
 def results(request: HttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
@@ -646,7 +646,7 @@ def _export_name(interview_set, ext: str) -> str:
     return f"{slugify(interview_set.title) or 'interview'}-results.{ext}"
 
 
-@require_GET
+@require_safe
 @login_required
 def results_csv(request: HttpRequest, set_id: int) -> HttpResponse:
     interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
@@ -657,7 +657,7 @@ def results_csv(request: HttpRequest, set_id: int) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def results_json(request: HttpRequest, set_id: int) -> HttpResponse:
     interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
@@ -692,7 +692,7 @@ def _candidate_context(request, invitation, access) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @login_required
 def candidate(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation, access = selectors.invitation_for_member(

@@ -182,6 +182,16 @@
     });
     window.addEventListener("online", resend);
 
+    // Flagging swaps its own button; the navigator follows it without a reload.
+    document.body.addEventListener("htmx:afterSettle", function () {
+      var button = document.querySelector("#flag-form button");
+      var link = document.querySelector("#question-nav a[aria-current=step]");
+      if (!button || !link) return;
+      link.classList.toggle("flagged", button.getAttribute("aria-pressed") === "true");
+      var states = ["answered", "flagged"].filter(function (s) { return link.classList.contains(s); });
+      link.setAttribute("aria-label", ["Question " + link.textContent].concat(states).join(", "));
+    });
+
     // Leaving the page: send what is not yet saved, without waiting for an answer.
     function beacon() {
       if (!textarea || closed || !navigator.sendBeacon) return;

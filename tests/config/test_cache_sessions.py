@@ -120,7 +120,8 @@ def test_an_unreachable_cache_falls_back_to_the_database(unreachable_cache, inte
     url = reverse("interviews:save", args=[session.id, 0])
     assert client.post(url, {"text": "kept"}, headers=HX).status_code == 200
     assert client.post(reverse("logout")).status_code == 302
-    assert client.get(reverse("interviews:interview", args=[session.id])).status_code == 404
+    signed_out = client.get(reverse("interviews:interview", args=[session.id]))
+    assert signed_out.status_code == 302 and signed_out["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("change", ["password", "deactivate"])
@@ -134,4 +135,5 @@ def test_a_changed_user_is_read_afresh(redis_cache, interview, client, change):
     else:
         user.is_active = False
     user.save()
-    assert client.get(url).status_code == 404
+    signed_out = client.get(url)  # no longer logged in: asked to log in again
+    assert signed_out.status_code == 302 and signed_out["Location"].startswith(reverse("login"))

@@ -137,7 +137,8 @@ def test_reused_token_from_another_browser_gets_410_same_browser_resumes(world):
         _assert_clear_page(response, 410, leaks=("Ada Lovelace", "My private answer text"))
     assert INVITED_SESSIONS_KEY not in second.session
     interview = reverse("interviews:interview", args=[session.id])
-    assert second.get(interview).status_code == 404
+    elsewhere = second.get(interview)  # a signed-out browser without the invitation
+    assert elsewhere.status_code == 302 and elsewhere["Location"].startswith("/accounts/login/")
 
     # The browser that started it comes back to the same interview, by GET or POST.
     assert first.get(_url(token))["Location"] == interview
@@ -149,7 +150,7 @@ def test_completed_invitation_cannot_be_restarted(world):
     invitation, token = make_invitation(world.interview_set)
     first = Client()
     session = start_in_browser(first, token)
-    first.post(reverse("interviews:submit", args=[session.id]))
+    first.post(reverse("interviews:submit", args=[session.id]), {"confirmed": "1"})
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.COMPLETED
     _assert_clear_page(Client().post(_url(token)), 410)

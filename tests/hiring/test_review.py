@@ -211,7 +211,7 @@ def test_team_is_emailed_when_a_candidate_completes(world, django_capture_on_com
     session = start_in_browser(browser, token)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        browser.post(reverse("interviews:submit", args=[session.id]))
+        browser.post(reverse("interviews:submit", args=[session.id]), {"confirmed": "1"})
     notices = [m for m in mail.outbox if "completed" in m.subject]
     assert len(notices) == 1
     assert sorted(notices[0].to) == sorted(

@@ -128,8 +128,12 @@ def test_saving_to_a_missing_question_is_404(session, cand_client):
     assert response.status_code == 404
 
 
-def test_anonymous_gets_404_for_a_session(session, client):
-    assert client.get(reverse("interviews:interview", args=[session.id])).status_code == 404
+def test_anonymous_visitor_is_asked_to_log_in_and_comes_back(session, client):
+    for name in ("interviews:interview", "interviews:results"):
+        url = reverse(name, args=[session.id])
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('login')}?next={url}"
 
 
 def test_htmx_post_without_csrf_is_refused(session, candidate):
@@ -143,7 +147,9 @@ def test_htmx_post_without_csrf_is_refused(session, candidate):
 def test_submit_then_results_page_highlights_escaped_evidence(session, cand_client):
     text = "<script>alert(1)</script> Repeating it leaves the same state, so you can safely retry."
     cand_client.post(save_url(session), {"text": text}, headers=HX)
-    response = cand_client.post(reverse("interviews:submit", args=[session.id]), headers=HX)
+    response = cand_client.post(
+        reverse("interviews:submit", args=[session.id]), {"confirmed": "1"}, headers=HX
+    )
     assert response.status_code == 204 and response["HX-Redirect"].endswith("/results/")
     pending = cand_client.get(reverse("interviews:results", args=[session.id])).content.decode()
     assert 'hx-trigger="every 2s"' in pending

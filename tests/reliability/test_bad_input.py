@@ -119,7 +119,9 @@ def test_tricky_answers_are_stored_exactly_and_shown_escaped(session, cand_clien
     assert stored(session) == TRICKY
     page = cand_client.get(reverse("interviews:interview", args=[session.id])).content.decode()
     assert escape(TRICKY) in page
-    cand_client.post(reverse("interviews:submit", args=[session.id]), headers=HX)
+    cand_client.post(
+        reverse("interviews:submit", args=[session.id]), {"confirmed": "1"}, headers=HX
+    )
     for answer in session.answers.all():
         grade_answer(answer_id=answer.id)
     results = cand_client.get(reverse("interviews:results", args=[session.id])).content.decode()
@@ -178,7 +180,7 @@ def test_names_and_team_questions_are_stored_exactly_and_shown_escaped(world, cl
     for answer in interview.answers.all():
         if answer.is_free_text:
             browser.post(save_url(interview, answer.position), {"text": TRICKY}, headers=HX)
-    browser.post(reverse("interviews:submit", args=[interview.id]), headers=HX)
+    browser.post(reverse("interviews:submit", args=[interview.id]), {"confirmed": "1"}, headers=HX)
     for answer in interview.answers.filter(kind="free_text"):
         assert answer.saved_text == TRICKY
         grade_answer(answer_id=answer.id)
