@@ -31,18 +31,18 @@ def _install_slow_grading(seconds: float, folder: Path) -> None:
 
     real_grade = rubric.grade
 
-    def slow_grade(prompt, criteria, answer):
+    def slow_grade(prompt, criteria, answer, **options):
         found = SLOW_RE.search(answer or "")
         if not found:
-            return real_grade(prompt, criteria, answer)
+            return real_grade(prompt, criteria, answer, **options)
         try:
             fd = os.open(folder / found.group(1), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
-            return real_grade(prompt, criteria, answer)
+            return real_grade(prompt, criteria, answer, **options)
         os.write(fd, f"{os.getpid()}\n".encode())
         os.close(fd)
         time.sleep(seconds)
-        return real_grade(prompt, criteria, answer)
+        return real_grade(prompt, criteria, answer, **options)
 
     rubric.grade = slow_grade
 
