@@ -7,35 +7,48 @@ endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install lint format bench clean
+# After an explicit sync, commands run with --no-sync so nothing is installed or removed
+# behind the target's back.
+RUN := $(UV) run --no-sync
 
-install:
+.PHONY: run test setup uv install install-test install-bench lint format bench clean
+
+uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen
+
+# Runtime dependencies only (--inexact: test tools already installed stay).
+install: uv
+	$(UV) sync --frozen --no-default-groups --inexact
+
+install-test: uv
+	$(UV) sync --frozen --no-default-groups --group test
+
+install-bench: uv
+	$(UV) sync --frozen --group test --group bench --inexact
 
 setup: install
-	DEBUG=1 $(UV) run python manage.py migrate --no-input
-	DEBUG=1 $(UV) run python manage.py import_questions
-	DEBUG=1 $(UV) run python manage.py seed_demo
+	DEBUG=1 $(RUN) python manage.py migrate --no-input
+	DEBUG=1 $(RUN) python manage.py import_questions
+	DEBUG=1 $(RUN) python manage.py seed_demo
 
 # Serves the site and a Celery worker (with beat) together; Ctrl-C stops both.
 run: setup
 	@echo "Viva is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops the site and the worker)"
-	@DEBUG=1 $(UV) run python -m config.devserver $(HOST):$(PORT)
+	@DEBUG=1 $(RUN) python -m config.devserver $(HOST):$(PORT)
 
-lint:
-	$(UV) run ruff format --check .
-	$(UV) run ruff check .
+lint: install-test
+	$(RUN) ruff format --check .
+	$(RUN) ruff check .
 
-format:
-	$(UV) run ruff format .
-	$(UV) run ruff check --fix .
+format: install-test
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
 
-test: install lint
-	SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret} $(UV) run pytest
+test: lint
+	SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret} $(RUN) pytest
 
-bench:
-	$(UV) run python bench/run_all.py
+bench: install-bench
+	$(RUN) python bench/run_all.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache .ruff_cache test-artifacts

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 
 from celery import Celery
-from celery.signals import task_postrun, worker_init
+from celery.signals import after_setup_logger, task_postrun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -52,3 +54,18 @@ def _release_database_connection(task=None, **_kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+# `make run` (config/devserver.py) shares one console between the site and the worker:
+# there the worker keeps to its start-up, readiness and problems, so the request log
+# stays readable, and does not repeat the root-user warning a throw-away dev box earns.
+DEV_CONSOLE = os.environ.get("VIVA_DEV_CONSOLE") == "1"
+if DEV_CONSOLE:
+    warnings.filterwarnings("ignore", message="You're running the worker with superuser privileges")
+
+
+@after_setup_logger.connect(weak=False)
+def _quiet_periodic_lines(**_kwargs) -> None:
+    if DEV_CONSOLE:
+        for name in ("celery.beat", "celery.app.trace", "celery.worker.strategy"):
+            logging.getLogger(name).setLevel(logging.WARNING)

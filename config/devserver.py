@@ -8,11 +8,12 @@ so no worker is left behind.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 WORKER = [sys.executable, "-m", "celery", "-A", "config", "worker", "--beat",
           "--loglevel=INFO", "--concurrency=2"]  # fmt: skip
@@ -30,10 +31,11 @@ class Child:
     started_at: float = 0.0
     pause: float = FIRST_PAUSE
     restart_at: float | None = None
-    restarts: int = field(default=0)
+    restarts: int = 0
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv, start_new_session=True)
+        env = {**os.environ, "VIVA_DEV_CONSOLE": "1"}  # a quieter worker (config/celery.py)
+        self.process = subprocess.Popen(self.argv, start_new_session=True, env=env)
         self.started_at = time.monotonic()
         self.restart_at = None
 

@@ -154,7 +154,8 @@ SITE_URL = env_str("SITE_URL").rstrip("/")
 # Redis is optional: without it the Celery broker falls back to kombu's filesystem
 # transport under var/, so `make run` needs no other server.
 REDIS_URL = env_str("REDIS_URL")
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# kombu's filesystem transport ignores the host; naming one spares a warning per connection.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 if not REDIS_URL:
     # kombu's filesystem transport, writing each message atomically (config/broker.py).
     CELERY_BROKER_TRANSPORT = "config.broker:Transport"

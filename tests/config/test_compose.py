@@ -90,5 +90,20 @@ def test_app_environment_uses_settings_that_exist():
 
 def test_dockerfile_installs_from_the_lock_file():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "uv sync --frozen --no-dev" in dockerfile
+    assert "uv sync --frozen --no-default-groups" in dockerfile
     assert "collectstatic" in dockerfile
+
+
+def test_make_run_installs_the_runtime_dependencies_only():
+    """Test and benchmark tools (locust brings gevent and flask) are groups of their own
+    that `make run` and the image leave out."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime = " ".join(project["project"]["dependencies"])
+    for tool in ("locust", "pytest", "playwright", "gevent", "flask"):
+        assert tool not in runtime
+    assert "locust>=2.47" in project["dependency-groups"]["bench"]
+    makefile = (ROOT / "Makefile").read_text()
+    install = makefile.split("\ninstall:", 1)[1].split("\n\n", 1)[0]
+    assert "--no-default-groups" in install and "--group" not in install

@@ -38,3 +38,24 @@ def test_demo_accounts_log_in(client):
     ]:
         assert client.login(username=username, password=password), username
     assert get_user_model().objects.get(username="curator").is_staff
+
+
+def test_the_demo_curator_keeps_the_bank_and_nothing_else(client):
+    call_command("import_questions", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    curator = get_user_model().objects.get(username="curator")
+    assert curator.is_staff and not curator.is_superuser
+    assert curator.has_perm("questionbank.change_question")
+    assert curator.has_perm("questionbank.add_sampleanswer")
+    assert not curator.has_perm("auth.change_user")
+    assert not curator.has_perm("auth.change_group")
+    client.force_login(curator)
+    assert client.get("/admin/questionbank/question/").status_code == 200
+    assert client.get("/admin/auth/user/").status_code == 403
+
+
+def test_seed_demo_demotes_a_curator_left_as_superuser():
+    call_command("seed_demo", verbosity=0)
+    get_user_model().objects.filter(username="curator").update(is_superuser=True)
+    call_command("seed_demo", verbosity=0)
+    assert not get_user_model().objects.get(username="curator").is_superuser

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -162,7 +163,7 @@ def test_make_setup_twice_keeps_an_admin_edit(tmp_path):
         """
     )
     done = subprocess.run(
-        ["uv", "run", "python", "manage.py", "shell", "-c", edit],
+        [sys.executable, "manage.py", "shell", "-c", edit],
         cwd=base, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -10,6 +11,7 @@ from interviews.hiring.services import set_create, set_item_add
 from interviews.models import InterviewSet, Membership, Role, Team
 from questionbank.models import Question
 
+CURATORS_GROUP = "Curators"
 DEMO_ACCOUNTS = [
     # username, password, email, is_staff, role in the demo team
     ("candidate", "viva-candidate", "candidate@example.com", False, None),
@@ -33,14 +35,24 @@ class Command(BaseCommand):
             )
             if created:
                 user.set_password(password)
-                user.is_superuser = is_staff
                 user.save()
+            if is_staff:
+                self._make_curator(user)
             if role:
                 Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
             state = "created" if created else "already there"
             self.stdout.write(f"  {username:<10} password: {password:<16} ({state})")
         self._demo_set(team)
         self.stdout.write(self.style.SUCCESS("Demo accounts ready."))
+
+    def _make_curator(self, user) -> None:
+        """Staff in the "Curators" group: the question bank, not users, groups or teams."""
+        group, _ = Group.objects.get_or_create(name=CURATORS_GROUP)
+        group.permissions.set(Permission.objects.filter(content_type__app_label="questionbank"))
+        if user.is_superuser:  # an older demo made the curator a superuser
+            user.is_superuser = False
+            user.save(update_fields=["is_superuser"])
+        user.groups.add(group)
 
     def _demo_set(self, team: Team) -> None:
         """A small interview set so the hiring pages have something to show."""
