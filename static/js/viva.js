@@ -139,14 +139,6 @@
       event.detail.elt.dataset.sentText = textarea ? textarea.value : "";
     });
 
-    // Show refusals (deadline, too long, throttled) in the status line instead of dropping them.
-    document.body.addEventListener("htmx:beforeSwap", function (event) {
-      var code = event.detail.xhr.status;
-      if (code === 409 || code === 413 || code === 400) {
-        event.detail.shouldSwap = true;
-        event.detail.isError = false;
-      }
-    });
 
     document.body.addEventListener("htmx:afterRequest", function (event) {
       if (!form || !form.contains(event.detail.elt)) return;

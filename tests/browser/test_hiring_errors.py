@@ -1,0 +1,47 @@
+"""htmx error partials on hiring pages are shown where they belong (one global setting,
+no per-page listener), and the pages stay free of CSP violations."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from interviews.models import InterviewSet, Invitation, InvitationStatus
+from tests.browser.conftest import log_in
+from tests.browser.test_hiring_browser import hiring_team  # noqa: F401  (fixture)
+from tests.hiring.conftest import make_bank_question, make_invitation, make_set
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_extending_a_revoked_invitation_says_why(page: Page, live_server, hiring_team):  # noqa: F811
+    owner, team = hiring_team
+    interview_set = make_set(team, [make_bank_question("Idempotency")], title="Platform screen")
+    make_invitation(interview_set, name="Ada", by=owner)
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/invitations/")
+    # a colleague revokes it while this page is open
+    Invitation.objects.update(status=InvitationStatus.REVOKED)
+    page.get_by_role("button", name="Extend").click()
+    expect(page.get_by_role("alert")).to_contain_text("Only an unused invitation can be extended.")
+    assert page.csp_violations == []
+
+
+def test_saving_a_blank_set_title_shows_the_error_and_keeps_the_rest(
+    page: Page,
+    live_server,
+    hiring_team,  # noqa: F811
+):
+    _owner, team = hiring_team
+    make_bank_question("Idempotency")
+    interview_set = InterviewSet.objects.create(team=team, title="Platform screen")
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/")
+    page.get_by_label("Title").fill("   ")
+    page.get_by_label("Instructions").fill("Answer in prose, please.")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#set-settings")).to_contain_text("This field is required.")
+    expect(page.get_by_label("Instructions")).to_have_value("Answer in prose, please.")
+    interview_set.refresh_from_db()
+    assert interview_set.title == "Platform screen"
+    assert page.csp_violations == []
