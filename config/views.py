@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
@@ -16,7 +17,23 @@ from config.throttle import Throttle, too_many_requests
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    from interviews.selectors import open_interview_for
+
+    return render(
+        request,
+        "home.html",
+        {"resume": open_interview_for(user=request.user), "demo_accounts": _demo_accounts()},
+    )
+
+
+def _demo_accounts() -> list[tuple[str, str, str]]:
+    """With DEBUG on (`make run`), the home page names the demo accounts to try."""
+    if not settings.DEBUG:
+        return []
+    from interviews.management.commands.seed_demo import DEMO_ACCOUNTS
+
+    what = {"candidate": "practise", "hiring": "hiring team", "curator": "question bank"}
+    return [(what.get(name, name), name, password) for name, password, *_ in DEMO_ACCOUNTS]
 
 
 @require_safe

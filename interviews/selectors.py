@@ -6,8 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 
 from config.prepared import PreparedJoin
 from grading.highlight import evidence_segments, flag_sentences
@@ -149,6 +150,48 @@ class Progress:
     @property
     def trend(self) -> list[tuple[Session, float]]:
         return [(s, score) for s, score in reversed(self.sessions) if score is not None]
+
+
+@dataclass(frozen=True)
+class OpenInterview:
+    """An interview the candidate can go back to: "n of N answered, mm:ss left"."""
+
+    session: Session
+    answered: int
+    total: int
+    seconds_left: int
+
+    @property
+    def time_left(self) -> str:
+        minutes, seconds = divmod(max(0, self.seconds_left), 60)
+        return f"{minutes}:{seconds:02d}"
+
+
+def open_interview_for(*, user) -> OpenInterview | None:
+    """The candidate's latest interview still running (one query), or None."""
+    if not user.is_authenticated:
+        return None
+    now = timezone.now()
+    session = (
+        Session.objects.filter(candidate=user, status=SessionStatus.IN_PROGRESS, deadline__gt=now)
+        .annotate(
+            total=Count("answers"),
+            answered=Count(
+                "answers",
+                filter=~Q(answers__saved_text="") | Q(answers__choice_index__isnull=False),
+            ),
+        )
+        .order_by("-started_at")
+        .first()
+    )
+    if session is None:
+        return None
+    return OpenInterview(
+        session=session,
+        answered=session.answered,
+        total=session.total,
+        seconds_left=int((session.deadline - now).total_seconds()),
+    )
 
 
 def candidate_progress(*, user, limit: int = 50) -> Progress:

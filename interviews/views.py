@@ -59,7 +59,8 @@ def start(request: HttpRequest) -> HttpResponse:
             if session.note:
                 messages.warning(request, session.note)
             return redirect("interviews:interview", session_id=session.id)
-    return render(request, "interviews/start.html", {"form": form})
+    resume = selectors.open_interview_for(user=request.user)
+    return render(request, "interviews/start.html", {"form": form, "resume": resume})
 
 
 @require_safe
@@ -266,7 +267,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "interviews/dashboard.html",
-        {"progress": progress, "chart": trend_chart(progress.trend)},
+        {
+            "progress": progress,
+            "chart": trend_chart(progress.trend),
+            "resume": selectors.open_interview_for(user=request.user),
+        },
     )
 
 

@@ -122,3 +122,30 @@ def test_a_signed_out_visitor_is_asked_to_log_in_and_returns_to_the_results(
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"**/practice/s/{session.id}/")  # still open: back to the interview
+
+
+def test_home_offers_the_interview_in_progress(page, live_server, user):
+    log_in(page, live_server, "browser")
+    session = start_session(page, live_server)
+    page.get_by_label("Your answer").fill("Repeating it leaves the same state.")
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_text("1 of 3 answered")).to_be_visible()
+    page.get_by_role("link", name="Continue your interview").click()
+    page.wait_for_url(f"**/practice/s/{session.id}/")
+    expect(page.get_by_label("Your answer")).to_have_value("Repeating it leaves the same state.")
+    # only team members see the Hiring menu
+    expect(page.get_by_role("link", name="Hiring", exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name="Create a team")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [375, 1200])
+def test_the_clock_and_count_stay_in_view_while_typing(page, live_server, user, width):
+    page.set_viewport_size({"width": width, "height": 700})
+    log_in(page, live_server, "browser")
+    start_session(page, live_server)
+    page.get_by_label("Your answer").fill("A long answer.\n" * 60)
+    page.get_by_role("button", name="Submit the interview").scroll_into_view_if_needed()
+    for locator in (page.locator("#timer"), page.locator("#answered-count")):
+        box = locator.bounding_box()
+        assert box is not None and 0 <= box["y"] < 700, (width, box)

@@ -219,14 +219,14 @@ def test_interview_autosave_and_results_run_fixed_queries(
         candidate=candidate, level="junior", topic_slugs=[], count=count,
         include_multiple_choice=True, start_key=f"q{count}",
     )  # fmt: skip
-    # django session, user, the session with its answers
-    with django_assert_num_queries(3):
+    # django session, user, the session with its answers, team membership (for the menu)
+    with django_assert_num_queries(4):
         cand_client.get(reverse("interviews:interview", args=[s.id]) + "?q=1")
     # django session, user, one UPDATE that checks and writes
     with django_assert_num_queries(3):
         cand_client.post(save_url(s, 1), {"text": "draft"}, headers=HX)
     services.session_submit(session=s)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         cand_client.get(reverse("interviews:results", args=[s.id]))
 
 
@@ -234,3 +234,32 @@ def test_practise_weakest_starts_a_session_on_low_topics(bank, candidate, cand_c
     _finished_sessions(candidate, 1)
     response = cand_client.post(reverse("interviews:weakest"))
     assert response.status_code == 302 and "/practice/s/" in response["Location"]
+
+
+def test_home_start_and_progress_offer_the_interview_in_progress(session, cand_client):
+    cand_client.post(save_url(session), {"text": "draft"}, headers=HX)
+    for name in ("home", "interviews:start", "interviews:dashboard"):
+        html = cand_client.get(reverse(name)).content.decode()
+        assert "Continue your interview" in html, name
+        assert "1 of 4 answered" in html and " left." in html
+        assert reverse("interviews:interview", args=[session.id]) in html
+    services.session_submit(session=session)
+    assert "Continue your interview" not in cand_client.get(reverse("home")).content.decode()
+
+
+def test_hiring_menu_only_for_team_members(session, cand_client, candidate):
+    from interviews.models import Membership, Team
+
+    html = cand_client.get(reverse("home")).content.decode()
+    assert ">Hiring</a>" not in html and "Create a team" in html
+    Membership.objects.create(team=Team.objects.create(name="T", slug="t"), user=candidate)
+    html = cand_client.get(reverse("home")).content.decode()
+    assert ">Hiring</a>" in html and "Create a team" not in html
+
+
+def test_home_answers_head_and_names_demo_accounts_only_in_debug(client, settings):
+    assert client.head(reverse("home")).status_code == 200
+    settings.DEBUG = False
+    assert "viva-candidate" not in client.get(reverse("home")).content.decode()
+    settings.DEBUG = True
+    assert "viva-candidate" in client.get(reverse("home")).content.decode()
