@@ -11,25 +11,28 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Segment:
     text: str
-    verdict: str = ""  # "" for plain text, else met / partial / contradicted
+    verdict: str = ""  # "" for plain text, else met / partial / contradicted / misconception
     label: str = ""
+    ref: str = ""  # which rubric row (or wrong claim) the highlight belongs to
 
 
 def evidence_segments(text: str, verdicts: list[dict]) -> list[Segment]:
-    spans: list[tuple[int, int, str, str]] = []
-    for verdict in verdicts or []:
+    spans: list[tuple[int, int, str, str, str]] = []
+    for index, verdict in enumerate(verdicts or []):
+        ref = verdict.get("ref", f"c{index}")
         for start, end in verdict.get("spans", []):
             if 0 <= start < end <= len(text):
-                spans.append((start, end, verdict.get("verdict", "met"), verdict.get("label", "")))
+                kind, label = verdict.get("verdict", "met"), verdict.get("label", "")
+                spans.append((start, end, kind, label, ref))
     spans.sort()
     segments: list[Segment] = []
     cursor = 0
-    for start, end, kind, label in spans:
+    for start, end, kind, label, ref in spans:
         if start < cursor:  # overlapping evidence: keep the first highlight
             continue
         if start > cursor:
             segments.append(Segment(text[cursor:start]))
-        segments.append(Segment(text[start:end], kind, label))
+        segments.append(Segment(text[start:end], kind, label, ref))
         cursor = end
     if cursor < len(text):
         segments.append(Segment(text[cursor:]))

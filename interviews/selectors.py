@@ -101,11 +101,24 @@ class AnswerResult:
     def segments(self):
         if not self.keyword:
             return evidence_segments(self.answer.saved_text, [])
+        verdicts = [{**v, "ref": f"c{i}"} for i, v in enumerate(self.keyword.verdicts)]
         claims = [
-            {"verdict": "misconception", "label": f"Wrong claim: {m['claim']}", **m}
-            for m in self.keyword.misconceptions
+            {**m, "verdict": "misconception", "label": f"Wrong claim: {m['claim']}", "ref": f"m{i}"}
+            for i, m in enumerate(self.keyword.misconceptions)
         ]
-        return evidence_segments(self.answer.saved_text, [*claims, *self.keyword.verdicts])
+        return evidence_segments(self.answer.saved_text, [*claims, *verdicts])
+
+    @property
+    def full_marks_note(self) -> str:
+        """Why 100 although an idea was missed: the rubric counts weight, not ideas."""
+        if not self.keyword or self.keyword.score is None or self.keyword.score < 100:
+            return ""
+        if all(v["verdict"] == "met" for v in self.keyword.verdicts):
+            return ""
+        return (
+            "Full marks although not every idea was found: the ideas you covered carry at "
+            "least 90% of the rubric's weight, which earns 100."
+        )
 
     @property
     def grader_notes(self) -> list[str]:
@@ -132,6 +145,34 @@ def results_for(answers: list[Answer]) -> list[AnswerResult]:
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class ResultsSummary:
+    """The top of a results page: the ideas that went best and worst, what to study."""
+
+    strongest: list[str]
+    weakest: list[str]
+    wrong_claims: list[str]
+    study: list[AnswerResult]  # the lowest-scored questions, lowest first
+
+
+def results_summary(results: list[AnswerResult], *, limit: int = 3) -> ResultsSummary:
+    met, missed, wrong = [], [], []
+    for r in results:
+        if not r.keyword:
+            continue
+        for v in r.keyword.verdicts:
+            (met if v["verdict"] == "met" else missed).append(v["label"])
+        wrong += [m["claim"] for m in r.keyword.misconceptions]
+    scored = [r for r in results if r.grade and r.grade.score is not None]
+    study = sorted((r for r in scored if r.grade.score < 70), key=lambda r: r.grade.score)
+    return ResultsSummary(
+        strongest=list(dict.fromkeys(met))[:limit],
+        weakest=list(dict.fromkeys(missed))[:limit],
+        wrong_claims=list(dict.fromkeys(wrong)),
+        study=study[:limit],
+    )
 
 
 def overall_score(results: list[AnswerResult]) -> float | None:

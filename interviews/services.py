@@ -27,7 +27,7 @@ from interviews.errors import (
 from interviews.models import Answer, Session, SessionKind, SessionStatus
 from interviews.selection import questions_pick
 from questionbank.models import Question
-from questionbank.selectors import question_snapshot
+from questionbank.selectors import CONTENT_RELATIONS, question_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,28 @@ def session_start(
         if existing is None:  # the key is another candidate's (a forged or reused form)
             raise InterviewError("This form has expired; please start again.") from None
         return existing
+
+
+def session_retry_question(*, candidate, question_id: int) -> Session:
+    """A practice interview of one bank question, to try it again after its results."""
+    question = (
+        Question.objects.published()
+        .in_bank()
+        .select_related("topic")
+        .prefetch_related(*CONTENT_RELATIONS)
+        .filter(id=question_id)
+        .first()
+    )
+    if question is None:
+        raise NoQuestions("That question is no longer in the bank.")
+    return session_create(
+        candidate=candidate,
+        title=f"Again · {question.title}",
+        questions=[question],
+        time_limit_minutes=default_time_limit_minutes([question]),
+        level=question.level,
+        topic_slugs=[question.topic.slug],
+    )
 
 
 @dataclass(frozen=True)

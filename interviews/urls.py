@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.start, name="start"),
     path("progress/", views.dashboard, name="dashboard"),
     path("weakest/", views.practise_weakest, name="weakest"),
+    path("again/<id:question_id>/", views.retry_question, name="retry"),
     path("s/<id:session_id>/", views.interview, name="interview"),
     path("s/<id:session_id>/q/<id:position>/save", views.save_answer, name="save"),
     path("s/<id:session_id>/q/<id:position>/flag", views.toggle_flag, name="flag"),

@@ -251,6 +251,7 @@ def results(request: HttpRequest, session_id: int) -> HttpResponse:
         "pending": pending,
         "graded": len(answer_results) - pending,
         "overall": selectors.overall_score(answer_results),
+        "summary": selectors.results_summary(answer_results),
         "show_model_answers": session.kind == "practice",
         "interview_set": interview_set,
     }
@@ -273,6 +274,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "resume": selectors.open_interview_for(user=request.user),
         },
     )
+
+
+@require_POST
+@login_required
+def retry_question(request: HttpRequest, question_id: int) -> HttpResponse:
+    try:
+        session = services.session_retry_question(candidate=request.user, question_id=question_id)
+    except InterviewError as exc:
+        messages.error(request, exc.message)
+        return redirect("interviews:start")
+    return redirect("interviews:interview", session_id=session.id)
 
 
 @require_POST

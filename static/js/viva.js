@@ -232,8 +232,26 @@
     show();
   }
 
+  // Results: a rubric row highlights where the answer says it (and again to clear).
+  function evidenceButtons() {
+    document.body.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("button.show-evidence");
+      if (!button) return;
+      var card = button.closest(".answer-result");
+      var on = button.getAttribute("aria-pressed") !== "true";
+      card.querySelectorAll("button.show-evidence").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
+      card.querySelectorAll("mark.evidence").forEach(function (mark) {
+        mark.classList.toggle("focus", on && mark.dataset.ref === button.dataset.ref);
+      });
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      var first = card.querySelector("mark.evidence.focus");
+      if (first) first.scrollIntoView({ block: "nearest" });
+    });
+  }
+
   onReady(function () {
     guardOnce();
+    evidenceButtons();
     questionKind();
     localTimes(document);
     var root = document.getElementById("interview");

@@ -149,3 +149,33 @@ def test_the_clock_and_count_stay_in_view_while_typing(page, live_server, user, 
     for locator in (page.locator("#timer"), page.locator("#answered-count")):
         box = locator.bounding_box()
         assert box is not None and 0 <= box["y"] < 700, (width, box)
+
+
+def test_results_summary_evidence_rows_and_trying_again(page, live_server, user, eager_celery):
+    log_in(page, live_server, "browser")
+    start_session(page, live_server)
+    page.get_by_label("Your answer").fill(
+        "Repeating it leaves the same state, so you can safely retry."
+    )
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    page.get_by_role("button", name="Submit the interview").click()
+    page.get_by_role("button", name="Submit anyway").click()
+    page.wait_for_url("**/results/")
+    expect(page.get_by_role("heading", name="Your strongest ideas")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Study next:")).to_be_visible()
+    # jump links lead to each question
+    page.get_by_role("navigation", name="Questions").get_by_role("link").nth(2).click()
+    expect(page).to_have_url(re.compile(r"#answer-2$"))
+    # a rubric row brings its evidence forward
+    first = page.locator("#answer-0")
+    row = first.get_by_role("button", name="Same state after repeats")
+    row.click()
+    expect(row).to_have_attribute("aria-pressed", "true")
+    expect(first.locator("mark.evidence.focus")).to_have_count(1)
+    expect(first.locator("mark.evidence.focus")).to_contain_text("same state")
+    # and a question can be tried again, as a new practice interview
+    first.get_by_role("button", name="Try this question again").click()
+    page.wait_for_url("**/practice/s/*/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator("#answered-count")).to_have_text("0 of 1 answered")
+    assert page.csp_violations == []

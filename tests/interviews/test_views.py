@@ -263,3 +263,39 @@ def test_home_answers_head_and_names_demo_accounts_only_in_debug(client, setting
     assert "viva-candidate" not in client.get(reverse("home")).content.decode()
     settings.DEBUG = True
     assert "viva-candidate" in client.get(reverse("home")).content.decode()
+
+
+def test_results_summary_jump_links_and_retry(session, cand_client):
+    cand_client.post(save_url(session), {"text": "Repeating it leaves the same state."}, headers=HX)
+    services.session_submit(session=session)
+    for answer in session.answers.all():
+        grade_answer(answer_id=answer.id)
+    html = cand_client.get(reverse("interviews:results", args=[session.id])).content.decode()
+    assert "Your strongest ideas" in html and "Same state after repeats" in html
+    assert "Ideas you missed" in html and "Study next:" in html
+    assert 'href="#answer-3"' in html  # jump links to every question
+    assert 'class="link-button show-evidence" data-ref="c0"' in html
+    assert 'data-ref="c0" title="Same state after repeats"' in html
+    question = session.answers.get(position=0).question
+    response = cand_client.post(reverse("interviews:retry", args=[question.id]))
+    again = Session.objects.latest("id")
+    assert response["Location"] == reverse("interviews:interview", args=[again.id])
+    assert again.title.startswith("Again · ") and again.answers.get().question == question
+
+
+def test_retrying_a_question_no_longer_in_the_bank_says_so(cand_client):
+    response = cand_client.post(reverse("interviews:retry", args=[999999]), follow=True)
+    assert "That question is no longer in the bank." in response.content.decode()
+
+
+def test_full_marks_with_a_missed_idea_says_why():
+    from grading.models import Grade
+    from interviews.selectors import AnswerResult
+
+    keyword = Grade(
+        kind="keyword",
+        score=100,
+        verdicts=[{"label": "A", "verdict": "met"}, {"label": "B", "verdict": "missed"}],
+    )
+    result = AnswerResult(answer=Answer(saved_text=""), grade=keyword, keyword=keyword, llm=None)
+    assert "at least 90% of the rubric's weight" in result.full_marks_note
