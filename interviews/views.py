@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from config.fast_urls import reverse_ids
 from config.throttle import Throttle, too_many_requests
 from interviews import selectors, services
-from interviews.charts import trend_chart
+from interviews.charts import topic_bars, trend_chart
 from interviews.errors import InterviewError
 from interviews.forms import SaveForm, StartForm
 from interviews.models import SessionStatus
@@ -271,6 +271,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "progress": progress,
             "chart": trend_chart(progress.trend),
+            "bars": topic_bars(progress.by_topic),
             "resume": selectors.open_interview_for(user=request.user),
         },
     )

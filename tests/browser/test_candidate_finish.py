@@ -179,3 +179,30 @@ def test_results_summary_evidence_rows_and_trying_again(page, live_server, user,
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     expect(page.locator("#answered-count")).to_have_text("0 of 1 answered")
     assert page.csp_violations == []
+
+
+def test_progress_page_reads_on_a_phone(page, live_server, user, eager_celery):
+    page.set_viewport_size({"width": 375, "height": 740})
+    log_in(page, live_server, "browser")
+    start_session(page, live_server)
+    page.get_by_label("Your answer").fill(
+        "Repeating it leaves the same state, so you can safely retry."
+    )
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    page.get_by_role("button", name="Submit the interview").click()
+    page.get_by_role("button", name="Submit anyway").click()
+    page.wait_for_url("**/results/")
+    expect(page.locator(".score")).to_be_visible(timeout=20_000)
+    page.goto(f"{live_server.url}/practice/progress/")
+    score_header = page.get_by_role("columnheader", name="Score")
+    expect(score_header).to_be_visible()
+    box = score_header.bounding_box()
+    assert box["x"] + box["width"] <= 375
+    # chart labels are readable: at least 8 px on a phone
+    size = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.chart .x-label')).fontSize)"
+        " * document.querySelector('.chart svg').getBoundingClientRect().width / 480"
+    )
+    assert size >= 8
+    expect(page.locator(".chart.bars rect.bar")).to_have_count(1)
+    assert page.csp_violations == []

@@ -299,3 +299,13 @@ def test_full_marks_with_a_missed_idea_says_why():
     )
     result = AnswerResult(answer=Answer(saved_text=""), grade=keyword, keyword=keyword, llm=None)
     assert "at least 90% of the rubric's weight" in result.full_marks_note
+
+
+def test_progress_chart_has_dated_points_and_topic_bars(bank, candidate, cand_client):
+    _finished_sessions(candidate, 3)
+    html = cand_client.get(reverse("interviews:dashboard")).content.decode()
+    today = timezone.now()
+    assert 'class="x-label"' in html and f"{today:%-d %b}</text>" in html
+    assert html.count('<rect class="bar"') >= 1 and "weakest first" in html
+    assert 'class="value"' in html and 'class="hide-narrow"' in html
+    assert 'style="' not in html  # strict CSP: no inline styles
