@@ -17,13 +17,19 @@ class StartForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Leave all unticked for a mixed interview.",
     )
-    count = forms.IntegerField(label="Number of questions", min_value=3, max_value=15, initial=5)
+    count = forms.IntegerField(
+        label="Number of questions",
+        min_value=3,
+        max_value=15,
+        initial=5,
+        help_text="From 3 to 15.",
+    )
     time_limit_minutes = forms.IntegerField(
         label="Time limit (minutes)",
         min_value=5,
         max_value=240,
         required=False,
-        help_text="Leave empty to use the questions' suggested times.",
+        help_text="From 5 to 240 minutes. Leave empty to use the questions' suggested times.",
     )
     include_multiple_choice = forms.BooleanField(
         label="Include multiple-choice questions", required=False, initial=True

@@ -15,6 +15,7 @@ from grading.highlight import evidence_segments, flag_sentences
 from grading.models import Grade
 from grading.selectors import final_grade
 from interviews.models import Answer, InterviewSet, Session, SessionKind, SessionStatus
+from questionbank.models import Kind, Question
 
 INVITED_SESSIONS_KEY = "viva_invited_sessions"
 
@@ -173,6 +174,41 @@ def results_summary(results: list[AnswerResult], *, limit: int = 3) -> ResultsSu
         wrong_claims=list(dict.fromkeys(wrong)),
         study=study[:limit],
     )
+
+
+@dataclass(frozen=True)
+class WeakestPlan:
+    """What "practise my weakest topics" starts: the two lowest-scoring topics, at the
+    level the candidate has practised most."""
+
+    level: str
+    topic_slugs: list[str]
+    topic_names: list[str]
+    count: int = 5
+
+
+def weakest_plan(*, progress: Progress) -> WeakestPlan | None:
+    if not progress.by_topic:
+        return None
+    weakest = progress.by_topic[:2]
+    level = max(progress.by_level, key=lambda row: row[2])[0] if progress.by_level else "mid"
+    return WeakestPlan(
+        level=level,
+        topic_slugs=[slug for slug, _name, _avg, _n in weakest],
+        topic_names=[name for _slug, name, _avg, _n in weakest],
+    )
+
+
+def multiple_choice_counts() -> dict[str, int]:
+    """Published bank multiple-choice questions per level (one query)."""
+    rows = (
+        Question.objects.published()
+        .in_bank()
+        .filter(kind=Kind.MULTIPLE_CHOICE)
+        .values_list("level")
+        .annotate(n=Count("id"))
+    )
+    return {level: n for level, n in rows}
 
 
 def overall_score(results: list[AnswerResult]) -> float | None:

@@ -21,6 +21,7 @@ from interviews.errors import InterviewError
 from interviews.forms import SaveForm, StartForm
 from interviews.models import SessionStatus
 from interviews.templatetags.interview_tags import saved_status
+from questionbank.models import Level
 
 SAVE_THROTTLE = Throttle(scope="autosave", limit=120, window_seconds=60)
 SUBMIT_THROTTLE = Throttle(scope="submit", limit=20, window_seconds=60)
@@ -59,8 +60,13 @@ def start(request: HttpRequest) -> HttpResponse:
             if session.note:
                 messages.warning(request, session.note)
             return redirect("interviews:interview", session_id=session.id)
-    resume = selectors.open_interview_for(user=request.user)
-    return render(request, "interviews/start.html", {"form": form, "resume": resume})
+    counts = selectors.multiple_choice_counts()
+    context = {
+        "form": form,
+        "resume": selectors.open_interview_for(user=request.user),
+        "mcq_counts": [(level, label, counts.get(level, 0)) for level, label in Level.choices],
+    }
+    return render(request, "interviews/start.html", context)
 
 
 @require_safe
@@ -288,21 +294,23 @@ def retry_question(request: HttpRequest, question_id: int) -> HttpResponse:
     return redirect("interviews:interview", session_id=session.id)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def practise_weakest(request: HttpRequest) -> HttpResponse:
-    progress = selectors.candidate_progress(user=request.user)
-    if not progress.by_topic:
+    """GET shows what "practise my weakest topics" will start; POST starts it."""
+    plan = selectors.weakest_plan(progress=selectors.candidate_progress(user=request.user))
+    if plan is None:
         messages.info(request, "Finish an interview first, then we can find your weakest topics.")
         return redirect("interviews:start")
-    weakest = [slug for slug, _name, _avg, _n in progress.by_topic[:2]]
-    level = max(progress.by_level, key=lambda row: row[2])[0] if progress.by_level else "mid"
+    if request.method != "POST":
+        form = StartForm(initial={"level": plan.level})
+        return render(request, "interviews/weakest.html", {"plan": plan, "form": form})
     try:
         session = services.session_start(
             candidate=request.user,
-            level=level,
-            topic_slugs=weakest,
-            count=5,
+            level=plan.level,
+            topic_slugs=plan.topic_slugs,
+            count=plan.count,
             include_multiple_choice=True,
             start_key=request.POST.get("start_key") or None,
         )

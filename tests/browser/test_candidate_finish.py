@@ -206,3 +206,33 @@ def test_progress_page_reads_on_a_phone(page, live_server, user, eager_celery):
     assert size >= 8
     expect(page.locator(".chart.bars rect.bar")).to_have_count(1)
     assert page.csp_violations == []
+
+
+def test_start_form_states_its_limits_and_weakest_topics_preview(
+    page, live_server, user, eager_celery
+):
+    log_in(page, live_server, "browser")
+    page.goto(f"{live_server.url}/practice/")
+    expect(page.get_by_text("From 3 to 15.")).to_be_visible()
+    expect(page.get_by_text("From 5 to 240 minutes.", exact=False)).to_be_visible()
+    expect(page.get_by_text("Senior has none", exact=False)).to_be_visible()
+    # an out-of-range count is refused with the rule, the rest kept
+    page.get_by_label("Junior").check()
+    page.get_by_label("Number of questions").fill("40")
+    page.get_by_label("Number of questions").evaluate("el => el.removeAttribute('max')")
+    page.get_by_role("button", name="Start the interview").click()
+    expect(page.get_by_text("Ensure this value is less than or equal to 15.")).to_be_visible()
+    expect(page.get_by_label("Junior")).to_be_checked()
+    # finish one, then the weakest-topics button shows its plan before starting
+    start_session(page, live_server)
+    page.get_by_label("Your answer").fill("Repeating it leaves the same state.")
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    page.get_by_role("button", name="Submit the interview").click()
+    page.get_by_role("button", name="Submit anyway").click()
+    page.wait_for_url("**/results/")
+    page.goto(f"{live_server.url}/practice/progress/")
+    page.get_by_role("link", name="Practise my weakest topics").click()
+    expect(page.get_by_text("The clock starts when you press Start.")).to_be_visible()
+    expect(page.get_by_text("HTTP and REST")).to_be_visible()
+    page.get_by_role("button", name="Start the interview").click()
+    page.wait_for_url("**/practice/s/*/")

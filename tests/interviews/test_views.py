@@ -309,3 +309,20 @@ def test_progress_chart_has_dated_points_and_topic_bars(bank, candidate, cand_cl
     assert html.count('<rect class="bar"') >= 1 and "weakest first" in html
     assert 'class="value"' in html and 'class="hide-narrow"' in html
     assert 'style="' not in html  # strict CSP: no inline styles
+
+
+def test_weakest_topics_are_shown_before_the_clock_starts(bank, candidate, cand_client):
+    _finished_sessions(candidate, 1)
+    before = Session.objects.count()
+    page = cand_client.get(reverse("interviews:weakest")).content.decode()
+    assert "The clock starts when you press Start." in page and "junior" in page
+    assert Session.objects.count() == before  # nothing started yet
+    response = cand_client.post(reverse("interviews:weakest"), {"start_key": "w1"})
+    assert "/practice/s/" in response["Location"] and Session.objects.count() == before + 1
+
+
+def test_start_page_states_limits_and_thin_multiple_choice(bank, cand_client):
+    html = cand_client.get(reverse("interviews:start")).content.decode()
+    assert "From 3 to 15." in html and "From 5 to 240 minutes." in html
+    assert "Multiple-choice questions in the bank: junior 2, mid 0, senior 0." in html
+    assert "Mid has none, so a mid interview will be mostly or all free text." in html
