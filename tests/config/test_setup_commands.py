@@ -59,3 +59,27 @@ def test_seed_demo_demotes_a_curator_left_as_superuser():
     get_user_model().objects.filter(username="curator").update(is_superuser=True)
     call_command("seed_demo", verbosity=0)
     assert not get_user_model().objects.get(username="curator").is_superuser
+
+
+def test_a_missing_secret_key_is_one_line_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "export_questions", "--out", str(tmp_path)],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Viva cannot start: SECRET_KEY is not set. Set it in the environment "
+        "(or set DEBUG=1 for local development)."
+    ]
+
+
+def test_favicon_ico_points_at_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")
