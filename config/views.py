@@ -10,6 +10,7 @@ from django.contrib.auth.views import LoginView
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.throttle import Throttle, too_many_requests
@@ -34,6 +35,12 @@ def _demo_accounts() -> list[tuple[str, str, str]]:
 
     what = {"candidate": "practise", "hiring": "hiring team", "curator": "question bank"}
     return [(what.get(name, name), name, password) for name, password, *_ in DEMO_ACCOUNTS]
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's error pages)."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @require_safe
