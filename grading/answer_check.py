@@ -53,6 +53,16 @@ def answer_check(*, snapshot: dict, text: str, with_llm: bool = False) -> Checke
     )
 
 
+def result_segments(text: str, result: Result):
+    """``text`` with the grade's evidence highlighted, wrong claims first."""
+    spans = [
+        {"verdict": "misconception", "label": m.claim, "spans": m.spans}
+        for m in result.misconceptions
+    ]
+    spans += [{"verdict": v.verdict, "label": v.label, "spans": v.spans} for v in result.verdicts]
+    return evidence_segments(text, spans)
+
+
 @dataclass(frozen=True)
 class SampleCheck:
     kind: str
@@ -63,15 +73,7 @@ class SampleCheck:
     @property
     def segments(self):
         """The sample with its evidence highlighted, as the results page shows an answer."""
-        result = self.checked.result
-        spans = [
-            {"verdict": "misconception", "label": m.claim, "spans": m.spans}
-            for m in result.misconceptions
-        ]
-        spans += [
-            {"verdict": v.verdict, "label": v.label, "spans": v.spans} for v in result.verdicts
-        ]
-        return evidence_segments(self.text, spans)
+        return result_segments(self.text, self.checked.result)
 
 
 def samples_check(*, snapshot: dict, samples) -> tuple[QuestionCalibration, list[SampleCheck]]:

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.throttle import Throttle, too_many_requests
+from grading.answer_check import answer_check, result_segments
 from grading.autorubric import suggest_rubric
 from grading.services import criteria_records
 from interviews.hiring import exports, forms, selectors, services
@@ -324,9 +325,10 @@ def item_move(request: HttpRequest, set_id: int, item_id: int) -> HttpResponse:
 
 # --------------------------------------------------------------------------- private questions
 def _question_page(
-    request, *, access, interview_set, question, form, criteria, choices, status=200
+    request, *, access, interview_set, question, form, criteria, choices, status=200, tryout=None
 ):
     context = {
+        "tryout": tryout,
         "team": access.team,
         "access": access,
         "set": interview_set,
@@ -342,6 +344,10 @@ def _question_submit(request, *, access, interview_set, question) -> HttpRespons
     """Shared by create and edit: save, or suggest a rubric, or show the problems."""
     form = forms.PrivateQuestionForm(request.POST)
     choices = forms.choice_formset(data=request.POST)
+    if request.POST.get("action") == "tryout":
+        return _rubric_tryout(
+            request, access=access, interview_set=interview_set, question=question
+        )
     if request.POST.get("action") == "suggest":
         prompt, model_answer = request.POST.get("prompt", ""), request.POST.get("model_answer", "")
         suggested = criteria_records(suggest_rubric(prompt[:5000], model_answer[:10000]))
@@ -400,6 +406,44 @@ def _question_submit(request, *, access, interview_set, question) -> HttpRespons
         criteria=criteria,
         choices=choices,
         status=400,
+    )
+
+
+TRYOUT_MAX_CHARS = 5000
+
+
+def _rubric_tryout(request, *, access, interview_set, question) -> HttpResponse:
+    """Grade a pasted answer against the rubric as it stands in the form, unsaved."""
+    criteria = forms.criterion_formset(data=request.POST)
+    rows = [f.row() for f in criteria.forms if f.is_valid()] if criteria.is_valid() else None
+    answer = request.POST.get("tryout_answer", "")[:TRYOUT_MAX_CHARS]
+    tryout = {"answer": answer, "problem": ""}
+    if rows is None:
+        tryout["problem"] = "Fix the rubric's errors first."
+    elif not [r for r in rows if r]:
+        tryout["problem"] = "Add at least one criterion with keywords to try the rubric."
+    elif not answer.strip():
+        tryout["problem"] = "Paste an answer to grade."
+    else:
+        snapshot = {"prompt": request.POST.get("prompt", ""), "criteria": [r for r in rows if r]}
+        tryout["check"] = answer_check(snapshot=snapshot, text=answer)
+        tryout["segments"] = result_segments(answer, tryout["check"].result)
+    if request.htmx:
+        status = 400 if tryout["problem"] else 200
+        return render(
+            request, "hiring/question_form.html#tryout", {"tryout": tryout}, status=status
+        )
+    form = forms.PrivateQuestionForm(request.POST)
+    form.is_valid()  # show the fields as typed
+    return _question_page(
+        request,
+        access=access,
+        interview_set=interview_set,
+        question=question,
+        form=form,
+        criteria=criteria,
+        choices=forms.choice_formset(data=request.POST),
+        tryout=tryout,
     )
 
 

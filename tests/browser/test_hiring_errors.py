@@ -45,3 +45,19 @@ def test_saving_a_blank_set_title_shows_the_error_and_keeps_the_rest(
     interview_set.refresh_from_db()
     assert interview_set.title == "Platform screen"
     assert page.csp_violations == []
+
+
+def test_try_your_rubric_on_a_team_question(page: Page, live_server, hiring_team):  # noqa: F811
+    _owner, team = hiring_team
+    interview_set = InterviewSet.objects.create(team=team, title="Platform screen")
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/questions/new")
+    page.get_by_role("button", name="Grade this answer").click()
+    expect(page.get_by_role("alert")).to_contain_text("Add at least one criterion")
+    page.locator('input[name="c-0-label"]').fill("Outbox table in the same transaction")
+    page.locator('input[name="c-0-keywords"]').fill("outbox table, same transaction")
+    page.get_by_label("An answer to try").fill("Write the event to an outbox table first.")
+    page.get_by_role("button", name="Grade this answer").click()
+    expect(page.locator("#tryout .score-pill")).to_be_visible()
+    expect(page.locator("#tryout mark.evidence.met")).to_contain_text("outbox table")
+    assert page.csp_violations == []

@@ -518,3 +518,29 @@ def test_empty_set_cannot_be_started(world):
     s.items.all().delete()
     response = Client().post(reverse("hiring:invite", args=[token]))
     assert response.status_code == 410 and b"not ready" in response.content
+
+
+def test_try_your_rubric_grades_a_pasted_answer_before_saving(world, client):
+    client.force_login(world.reviewer)
+    url = reverse("hiring:question_new", args=[world.interview_set.id])
+    rubric = _criteria_post(
+        [("Write to an outbox table", "outbox table", "2"), ("Relay publishes", "relay", "1"),
+         ("Idempotent consumers", "idempotent", "1")]
+    )  # fmt: skip
+    answer = "I would insert the event into an outbox table in the same transaction."
+    data = _question_post(world) | rubric | {"action": "tryout", "tryout_answer": answer}
+    response = client.post(url, data, headers=HX)
+    body = response.content.decode()
+    assert response.status_code == 200 and body.lstrip().startswith('<div id="tryout"')
+    assert "/100" in body and '<mark class="evidence met"' in body
+    assert "Write to an outbox table" in body
+    assert not Question.objects.filter(title="Outbox pattern").exists()  # nothing saved
+    # an empty answer or an empty rubric is refused with the reason
+    empty = client.post(url, data | {"tryout_answer": " "}, headers=HX)
+    assert empty.status_code == 400 and b"Paste an answer to grade." in empty.content
+    no_rubric = _question_post(world) | _criteria_post([]) | {"action": "tryout"}
+    refused = client.post(url, no_rubric | {"tryout_answer": answer}, headers=HX)
+    assert b"Add at least one criterion" in refused.content
+    # without JavaScript the whole form comes back with the grade
+    page = client.post(url, data).content.decode()
+    assert "Outbox pattern" in page and "/100" in page and answer in page
