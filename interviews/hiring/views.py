@@ -358,17 +358,10 @@ def _question_submit(request, *, access, interview_set, question) -> HttpRespons
                 "hiring/question_form.html#criteria",
                 {"criteria": criteria, "suggested": len(suggested)},
             )
-        form = forms.PrivateQuestionForm(request.POST)
-        form.is_valid()  # show the fields as typed, errors and all
-        return _question_page(
-            request,
-            access=access,
-            interview_set=interview_set,
-            question=question,
-            form=form,
+        return _question_page_as_typed(
+            request, access=access, interview_set=interview_set, question=question,
             criteria=criteria,
-            choices=choices,
-        )
+        )  # fmt: skip
     criteria = forms.criterion_formset(data=request.POST)
     # Only the part the question's kind uses is read, so leftovers in the other can't block.
     multiple_choice = form.is_valid() and form.cleaned_data["kind"] == Kind.MULTIPLE_CHOICE
@@ -433,8 +426,17 @@ def _rubric_tryout(request, *, access, interview_set, question) -> HttpResponse:
         return render(
             request, "hiring/question_form.html#tryout", {"tryout": tryout}, status=status
         )
+    return _question_page_as_typed(
+        request, access=access, interview_set=interview_set, question=question,
+        criteria=criteria, tryout=tryout,
+    )  # fmt: skip
+
+
+def _question_page_as_typed(request, *, access, interview_set, question, criteria, tryout=None):
+    """The whole form again, every field as posted (errors and all), for browsers without
+    JavaScript after a suggestion or a tryout."""
     form = forms.PrivateQuestionForm(request.POST)
-    form.is_valid()  # show the fields as typed
+    form.is_valid()
     return _question_page(
         request,
         access=access,

@@ -32,6 +32,17 @@ def user(transactional_db):
     return UserFactory(username="browser")
 
 
+def answer_one_and_submit(page) -> None:
+    """Answer the first question, submit past the confirmation, land on the results."""
+    page.get_by_label("Your answer").fill(
+        "Repeating it leaves the same state, so you can safely retry."
+    )
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    page.get_by_role("button", name="Submit the interview").click()
+    page.get_by_role("button", name="Submit anyway").click()
+    page.wait_for_url("**/results/")
+
+
 def test_sign_up_signs_you_in_and_lands_on_the_start_page(page, live_server, user):
     page.goto(f"{live_server.url}/accounts/signup/")
     page.get_by_label("Username").fill("newcomer")
@@ -154,13 +165,7 @@ def test_the_clock_and_count_stay_in_view_while_typing(page, live_server, user, 
 def test_results_summary_evidence_rows_and_trying_again(page, live_server, user, eager_celery):
     log_in(page, live_server, "browser")
     start_session(page, live_server)
-    page.get_by_label("Your answer").fill(
-        "Repeating it leaves the same state, so you can safely retry."
-    )
-    expect(page.locator("#save-status")).to_contain_text("Saved")
-    page.get_by_role("button", name="Submit the interview").click()
-    page.get_by_role("button", name="Submit anyway").click()
-    page.wait_for_url("**/results/")
+    answer_one_and_submit(page)
     expect(page.get_by_role("heading", name="Your strongest ideas")).to_be_visible(timeout=20_000)
     expect(page.get_by_text("Study next:")).to_be_visible()
     # jump links lead to each question
@@ -185,13 +190,7 @@ def test_progress_page_reads_on_a_phone(page, live_server, user, eager_celery):
     page.set_viewport_size({"width": 375, "height": 740})
     log_in(page, live_server, "browser")
     start_session(page, live_server)
-    page.get_by_label("Your answer").fill(
-        "Repeating it leaves the same state, so you can safely retry."
-    )
-    expect(page.locator("#save-status")).to_contain_text("Saved")
-    page.get_by_role("button", name="Submit the interview").click()
-    page.get_by_role("button", name="Submit anyway").click()
-    page.wait_for_url("**/results/")
+    answer_one_and_submit(page)
     expect(page.locator(".score")).to_be_visible(timeout=20_000)
     page.goto(f"{live_server.url}/practice/progress/")
     score_header = page.get_by_role("columnheader", name="Score")
