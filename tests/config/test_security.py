@@ -115,3 +115,19 @@ def test_status_page_runs_one_query(client, django_assert_num_queries):
     with django_assert_num_queries(1):
         response = client.get(reverse("status"))
     assert b"published questions" in response.content
+
+
+def test_htmx_is_configured_once_for_errors_and_a_strict_csp(client):
+    """4xx partials swap everywhere, and htmx never writes style attributes while settling
+    (the strict CSP would refuse them)."""
+    import json
+    import re
+
+    html = client.get("/").content.decode()
+    config = json.loads(re.search(r'name="htmx-config" content=\'([^\']+)\'', html).group(1))
+    assert "style" not in config["attributesToSettle"]
+    assert config["includeIndicatorStyles"] is False
+    codes = {rule["code"]: rule for rule in config["responseHandling"]}
+    assert codes["4(00|03|09|10|13|22|29)"] == {
+        "code": "4(00|03|09|10|13|22|29)", "swap": True, "error": True,
+    }  # fmt: skip
