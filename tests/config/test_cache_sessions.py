@@ -106,7 +106,8 @@ def test_logout_ends_the_session_everywhere(redis_cache, interview, client):
     cookie = client.cookies["sessionid"].value
     client.post(reverse("logout"))
     client.cookies["sessionid"] = cookie  # replay the old cookie
-    assert client.get(url).status_code == 404
+    signed_out = client.get(url)  # asked to log in again
+    assert signed_out.status_code == 302 and signed_out["Location"].startswith("/accounts/login/")
 
 
 def test_an_unreachable_cache_falls_back_to_the_database(unreachable_cache, interview, client):

@@ -565,7 +565,8 @@ class Browser:
         )
 
     def submit(self, session_id: int) -> requests.Response:
-        return self.post(f"/practice/s/{session_id}/submit", {}, htmx=True)
+        """Submit past the "n questions unanswered" confirmation."""
+        return self.post(f"/practice/s/{session_id}/submit", {"confirmed": "1"}, htmx=True)
 
     def page(self, session_id: int, position: int = 0) -> requests.Response:
         return self.get(f"/practice/s/{session_id}/?q={position}", allow_redirects=False)
