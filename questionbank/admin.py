@@ -408,9 +408,9 @@ def _calibration_problem(question: Question) -> str:
 
 
 def _apply_suggested_rubric(question: Question) -> int:
-    from grading.autorubric import suggest_rubric
+    from grading.ideas import suggest_ideas
     from grading.services import criteria_records
 
-    suggested = criteria_records(suggest_rubric(question.prompt, question.model_answer))
+    suggested = criteria_records(suggest_ideas(question.prompt, question.model_answer))
     criteria_replace(question=question, criteria=suggested)
     return len(suggested)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.throttle import Throttle, too_many_requests
 from grading.answer_check import answer_check, result_segments
-from grading.autorubric import suggest_rubric
+from grading.ideas import suggest_ideas
 from grading.services import criteria_records
 from interviews.hiring import exports, forms, selectors, services
 from interviews.hiring.services import HiringError, InvitationUnavailable, QuestionInvalid
@@ -350,7 +350,7 @@ def _question_submit(request, *, access, interview_set, question) -> HttpRespons
         )
     if request.POST.get("action") == "suggest":
         prompt, model_answer = request.POST.get("prompt", ""), request.POST.get("model_answer", "")
-        suggested = criteria_records(suggest_rubric(prompt[:5000], model_answer[:10000]))
+        suggested = criteria_records(suggest_ideas(prompt[:5000], model_answer[:10000]))
         criteria = forms.criterion_formset(initial=suggested)
         if request.htmx:
             return render(
