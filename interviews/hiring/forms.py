@@ -8,7 +8,7 @@ from django.conf import settings
 from interviews.hiring.selectors import STATUS_FILTERS, BankFilter
 from interviews.hiring.services import MAX_INVITATION_DAYS
 from interviews.models import InterviewSet, Role
-from questionbank.models import Kind, Level, Topic
+from questionbank.models import Kind, Level, SampleKind, Topic
 from questionbank.validation import MAX_CHOICES, MAX_CRITERIA
 
 
@@ -214,6 +214,65 @@ def choice_formset(*, data=None, initial: list[dict] | None = None):
     initial = list(initial or [])[:MAX_CHOICES]
     initial += [{}] * (MAX_CHOICES - len(initial))
     return ChoiceFormSet(initial=initial, prefix="o")
+
+
+MAX_SAMPLES = 6
+
+
+class SampleForm(forms.Form):
+    """A sample answer with the score a fair interviewer gives it (optional)."""
+
+    kind = forms.ChoiceField(
+        choices=SampleKind.choices,
+        initial=SampleKind.STRONG,
+        widget=forms.Select(attrs={"aria-label": "Kind of sample"}),
+    )
+    score = forms.IntegerField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        widget=forms.NumberInput(attrs={"aria-label": "Human score", "class": "days"}),
+    )
+    text = forms.CharField(
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "aria-label": "Sample answer"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("text") or "").strip() and data.get("score") is None:
+            self.add_error("score", "Give this sample the score a fair interviewer would.")
+        return data
+
+    def row(self) -> dict | None:
+        text = (self.cleaned_data.get("text") or "").strip()
+        if not text:
+            return None
+        return {
+            "kind": self.cleaned_data["kind"],
+            "score": self.cleaned_data["score"],
+            "text": text,
+            "reason": "",
+        }
+
+
+SampleFormSet = forms.formset_factory(
+    SampleForm, extra=0, max_num=MAX_SAMPLES, absolute_max=MAX_SAMPLES
+)
+
+
+def sample_formset(*, data=None, initial: list[dict] | None = None):
+    """Always MAX_SAMPLES rows, like the criteria; empty rows are ignored. A post without
+    sample rows reads as none (the question keeps the samples it has)."""
+    if data is not None:
+        if "s-TOTAL_FORMS" not in data:
+            data = {"s-TOTAL_FORMS": "0", "s-INITIAL_FORMS": "0"}
+        return SampleFormSet(data, prefix="s")
+    initial = list(initial or [])[:MAX_SAMPLES]
+    kinds = [k for k in SampleKind.values if k != SampleKind.OTHER]
+    initial += [{"kind": kinds[i % len(kinds)]} for i in range(len(initial), MAX_SAMPLES)]
+    return SampleFormSet(initial=initial, prefix="s")
 
 
 class InvitationForm(forms.Form):

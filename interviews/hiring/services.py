@@ -38,7 +38,7 @@ from interviews.models import (
 from interviews.services import session_create
 from questionbank.models import Kind, Question, Status
 from questionbank.selectors import CONTENT_RELATIONS
-from questionbank.services import choices_replace, criteria_replace
+from questionbank.services import choices_replace, criteria_replace, samples_replace
 from questionbank.validation import question_problems
 
 logger = logging.getLogger(__name__)
@@ -302,6 +302,7 @@ def private_question_save(
     suggested_minutes: int,
     criteria: list[dict],
     choices: list[dict] | None = None,
+    samples: list[dict] | None = None,
     kind: str = Kind.FREE_TEXT,
     created_by=None,
 ) -> Question:
@@ -313,7 +314,7 @@ def private_question_save(
     new set version.
     """
     if kind == Kind.MULTIPLE_CHOICE:
-        criteria, choices = [], list(choices or [])
+        criteria, choices, samples = [], list(choices or []), []
     else:
         kind, choices = Kind.FREE_TEXT, []
     problems = question_problems(
@@ -346,6 +347,8 @@ def private_question_save(
     question.save()
     criteria_replace(question=question, criteria=criteria)
     choices_replace(question=question, choices=choices)
+    if samples is not None:
+        samples_replace(question=question, samples=samples)
     return question
 
 

@@ -19,7 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.throttle import Throttle, too_many_requests
-from grading.answer_check import answer_check, result_segments
+from grading.answer_check import answer_check, result_segments, samples_check
+from grading.calibration import Graded, question_calibration
 from grading.ideas import suggest_ideas
 from grading.services import criteria_records
 from interviews.hiring import exports, forms, selectors, services
@@ -28,6 +29,7 @@ from interviews.hiring.tokens import token_hash
 from interviews.models import InvitationStatus
 from interviews.selectors import INVITED_SESSIONS_KEY
 from questionbank.models import Kind
+from questionbank.selectors import question_snapshot
 
 # Bad links are counted per client IP (guessing is hopeless with 256-bit tokens, but a
 # scanner should not get to try); good links per token, so candidates behind one proxy
@@ -325,10 +327,26 @@ def item_move(request: HttpRequest, set_id: int, item_id: int) -> HttpResponse:
 
 # --------------------------------------------------------------------------- private questions
 def _question_page(
-    request, *, access, interview_set, question, form, criteria, choices, status=200, tryout=None
+    request,
+    *,
+    access,
+    interview_set,
+    question,
+    form,
+    criteria,
+    choices,
+    samples=None,
+    status=200,
+    tryout=None,
 ):
+    if samples is None:
+        samples = forms.sample_formset(
+            data=request.POST if "s-TOTAL_FORMS" in request.POST else None
+        )
     context = {
         "tryout": tryout,
+        "samples": samples,
+        "calibration": _team_calibration(question),
         "team": access.team,
         "access": access,
         "set": interview_set,
@@ -352,20 +370,25 @@ def _question_submit(request, *, access, interview_set, question) -> HttpRespons
         prompt, model_answer = request.POST.get("prompt", ""), request.POST.get("model_answer", "")
         suggested = criteria_records(suggest_ideas(prompt[:5000], model_answer[:10000]))
         criteria = forms.criterion_formset(initial=suggested)
+        gate = _posted_samples_gate(request, prompt=prompt, criteria=suggested)
         if request.htmx:
             return render(
                 request,
                 "hiring/question_form.html#criteria",
-                {"criteria": criteria, "suggested": len(suggested)},
+                {"criteria": criteria, "suggested": len(suggested), "gate": gate},
             )
         return _question_page_as_typed(
             request, access=access, interview_set=interview_set, question=question,
             criteria=criteria,
         )  # fmt: skip
     criteria = forms.criterion_formset(data=request.POST)
+    samples = forms.sample_formset(data=request.POST)
     # Only the part the question's kind uses is read, so leftovers in the other can't block.
     multiple_choice = form.is_valid() and form.cleaned_data["kind"] == Kind.MULTIPLE_CHOICE
-    if form.is_valid() and (choices if multiple_choice else criteria).is_valid():
+    parts_valid = (
+        choices.is_valid() if multiple_choice else criteria.is_valid() and samples.is_valid()
+    )
+    if form.is_valid() and parts_valid:
         try:
             saved = services.private_question_save(
                 team=access.team,
@@ -373,6 +396,11 @@ def _question_submit(request, *, access, interview_set, question) -> HttpRespons
                 created_by=request.user,
                 criteria=_filled_rows(criteria) if not multiple_choice else [],
                 choices=_filled_rows(choices) if multiple_choice else [],
+                samples=(
+                    _filled_rows(samples)
+                    if "s-TOTAL_FORMS" in request.POST and not multiple_choice
+                    else None
+                ),
                 **form.cleaned_data,
             )
         except QuestionInvalid as exc:
@@ -398,6 +426,7 @@ def _question_submit(request, *, access, interview_set, question) -> HttpRespons
         form=form,
         criteria=criteria,
         choices=choices,
+        samples=samples,
         status=400,
     )
 
@@ -447,6 +476,34 @@ def _question_page_as_typed(request, *, access, interview_set, question, criteri
         choices=forms.choice_formset(data=request.POST),
         tryout=tryout,
     )
+
+
+def _posted_samples_gate(request, *, prompt: str, criteria: list[dict]):
+    """The calibration gate for a suggested rubric on the samples typed into the form, or
+    None when there are none."""
+    samples = forms.sample_formset(data=request.POST)
+    if not samples.is_valid():
+        return None
+    rows = _filled_rows(samples)
+    if not rows:
+        return None
+    checks = [
+        Graded(row["kind"], row["score"], answer_check(
+            snapshot={"prompt": prompt, "criteria": criteria}, text=row["text"]
+        ).score)
+        for row in rows
+    ]  # fmt: skip
+    return question_calibration(checks)
+
+
+def _team_calibration(question):
+    """A saved free-text team question's calibration against its samples, or None."""
+    if question is None or not question.is_free_text or not question.samples.exists():
+        return None
+    status, checks = samples_check(
+        snapshot=question_snapshot(question), samples=question.samples.all()
+    )
+    return {"status": status, "checks": checks}
 
 
 def _filled_rows(formset) -> list[dict]:
@@ -510,6 +567,9 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
             for c in question.choices.all()
         ]
     )
+    samples = forms.sample_formset(
+        initial=[{"kind": s.kind, "score": s.score, "text": s.text} for s in question.samples.all()]
+    )
     return _question_page(
         request,
         access=access,
@@ -518,6 +578,7 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
         form=form,
         criteria=criteria,
         choices=choices,
+        samples=samples,
     )
 
 

@@ -61,3 +61,24 @@ def test_try_your_rubric_on_a_team_question(page: Page, live_server, hiring_team
     expect(page.locator("#tryout .score-pill")).to_be_visible()
     expect(page.locator("#tryout mark.evidence.met")).to_contain_text("outbox table")
     assert page.csp_violations == []
+
+
+def test_team_sample_answers_need_a_score_and_keep_what_was_typed(
+    page: Page,
+    live_server,
+    hiring_team,  # noqa: F811
+):
+    _owner, team = hiring_team
+    interview_set = InterviewSet.objects.create(team=team, title="Platform screen")
+    log_in(page, live_server, "lead")
+    make_bank_question("Idempotency")  # a topic to pick
+    page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/questions/new")
+    page.get_by_label("Title").fill("Outbox pattern")
+    page.get_by_label("Prompt").fill("How do you publish events reliably?")
+    page.get_by_label("Topic").select_option(index=1)
+    page.get_by_label("Sample answer").first.fill("Write it to an outbox table first.")
+    page.get_by_role("button", name="Save question").click()
+    expect(page.get_by_text("Give this sample the score a fair interviewer would.")).to_be_visible()
+    expect(page.get_by_label("Sample answer").first).to_have_value(
+        "Write it to an outbox table first."
+    )

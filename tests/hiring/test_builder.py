@@ -544,3 +544,52 @@ def test_try_your_rubric_grades_a_pasted_answer_before_saving(world, client):
     # without JavaScript the whole form comes back with the grade
     page = client.post(url, data).content.decode()
     assert "Outbox pattern" in page and "/100" in page and answer in page
+
+
+def _samples_post(rows: list[tuple[str, str, str]]) -> dict:
+    data = {"s-TOTAL_FORMS": str(len(rows)), "s-INITIAL_FORMS": "0"}
+    for i, (kind, score, text) in enumerate(rows):
+        data |= {f"s-{i}-kind": kind, f"s-{i}-score": score, f"s-{i}-text": text}
+    return data
+
+
+TEAM_SAMPLES = [
+    ("strong", "95", "Insert the event in the same transaction, a relay publishes, "
+     "and the consumers are idempotent."),
+    ("partial", "40", "Put it in the same transaction as the write."),
+    ("wrong", "5", "Just call the broker after the commit and hope for the best."),
+]  # fmt: skip
+
+
+def test_team_question_samples_are_saved_and_calibrated_on_the_edit_page(world, client):
+    client.force_login(world.reviewer)
+    url = reverse("hiring:question_new", args=[world.interview_set.id])
+    response = client.post(url, _question_post(world) | _samples_post(TEAM_SAMPLES))
+    assert response.status_code == 302
+    question = Question.objects.get(title="Outbox pattern")
+    assert [s.kind for s in question.samples.all()] == ["strong", "partial", "wrong"]
+    page = client.get(reverse("hiring:question_edit", args=[question.id])).content.decode()
+    assert "Calibrated:" in page or "Not calibrated yet:" in page
+    assert "Just call the broker after the commit" in page  # the rows come back to edit
+    # a post without sample rows keeps them
+    client.post(reverse("hiring:question_edit", args=[question.id]), _question_post(world))
+    assert question.samples.count() == 3
+
+
+def test_a_sample_without_a_score_is_refused_with_the_reason(world, client):
+    client.force_login(world.reviewer)
+    url = reverse("hiring:question_new", args=[world.interview_set.id])
+    data = _question_post(world) | _samples_post([("strong", "", "An answer with no score.")])
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert b"Give this sample the score a fair interviewer would." in response.content
+    assert not Question.objects.filter(title="Outbox pattern").exists()
+
+
+def test_suggested_ideas_are_checked_against_the_typed_samples(world, client):
+    client.force_login(world.reviewer)
+    url = reverse("hiring:question_new", args=[world.interview_set.id])
+    data = _question_post(world) | _samples_post(TEAM_SAMPLES) | {"action": "suggest"}
+    body = client.post(url, data, headers=HX).content.decode()
+    assert "the weightiest marked required" in body
+    assert "On your sample answers" in body
