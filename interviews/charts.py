@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 WIDTH, HEIGHT, PAD, BOTTOM = 480, 240, 36, 34
 MAX_DATE_LABELS = 6
-BAR_HEIGHT, BAR_GAP, BAR_LABEL = 22, 10, 150
+BAR_HEIGHT, BAR_GAP, BAR_LABEL = 22, 10, 215
 
 
 @dataclass(frozen=True)
