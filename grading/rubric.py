@@ -47,7 +47,7 @@ __all__ = [
     "grade",
 ]
 
-GRADER_VERSION = "keyword-1"
+GRADER_VERSION = "keyword-2"  # keyword-1: before misconceptions, rejections and 20 % partials
 
 # --------------------------------------------------------------------------- tunables
 # Phrase matching

@@ -200,6 +200,7 @@ def grade_answers(*, answer_ids: list[int]) -> int:
             continue
         if answer.keyword_version is not None:
             outdated.append(answer.id)
+        reasons = review_reasons(result)
         new.append(
             Grade(
                 answer=answer,
@@ -212,8 +213,8 @@ def grade_answers(*, answer_ids: list[int]) -> int:
                 flags=list(result.flags),
                 misconceptions=[_misconception_dict(m) for m in result.misconceptions],
                 confidence=result.confidence,
-                needs_review=bool(review_reasons(result)),
-                review_reasons=review_reasons(result),
+                needs_review=bool(reasons),
+                review_reasons=reasons,
                 duration_ms=int((time.perf_counter() - started) * 1000),
             )
         )
