@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/login/", views.ThrottledAdminLoginView.as_view(), name="admin_login"),
     path("admin/", admin.site.urls),
     path("practice/", include("interviews.urls")),
     path("hiring/", include("interviews.hiring_urls")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.views import LoginView
@@ -99,3 +100,21 @@ class ThrottledLoginView(LoginView):
     def _throttle_keys(request) -> list[str]:
         username = (request.POST.get("username") or "").strip().lower()[:150]
         return [f"user:{username}", f"ip:{request.META.get('REMOTE_ADDR', '')}"]
+
+
+class ThrottledAdminLoginView(ThrottledLoginView):
+    """The admin's login, throttled the same way: staff accounts are the ones worth
+    guessing."""
+
+    authentication_form = AdminAuthenticationForm
+    template_name = "admin/login.html"
+
+    def get_context_data(self, **kwargs):
+        from django.contrib import admin
+
+        return {
+            **super().get_context_data(**kwargs),
+            **admin.site.each_context(self.request),
+            "title": "Log in",
+            "site_header": admin.site.site_header,
+        }

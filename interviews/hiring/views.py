@@ -171,6 +171,7 @@ def set_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@never_cache  # candidates' answers and grades: never kept by a browser or proxy
 @login_required
 def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
     access = selectors.team_for_member(user=request.user, slug=slug)
@@ -714,6 +715,7 @@ def _is_blind(request, set_id: int) -> bool:
 
 
 @require_safe
+@never_cache  # candidates' answers and grades: never kept by a browser or proxy
 @login_required
 def results(request: HttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
@@ -800,6 +802,7 @@ def _candidate_context(request, invitation, access) -> dict:
 
 
 @require_safe
+@never_cache  # candidates' answers and grades: never kept by a browser or proxy
 @login_required
 def candidate(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation, access = selectors.invitation_for_member(

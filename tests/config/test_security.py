@@ -131,3 +131,31 @@ def test_htmx_is_configured_once_for_errors_and_a_strict_csp(client):
     assert codes["4(00|03|09|10|13|22|29)"] == {
         "code": "4(00|03|09|10|13|22|29)", "swap": True, "error": True,
     }  # fmt: skip
+
+
+def test_admin_login_is_throttled_like_the_site_login(client):
+    """Ten wrong passwords then the right one used to get into the admin."""
+    UserFactory(username="staffer", is_staff=True)
+    url = "/admin/login/"
+    page = client.get(url)
+    assert page.status_code == 200 and b"Viva question bank" in page.content
+    for _ in range(5):
+        response = client.post(url, {"username": "staffer", "password": "wrong"})
+        assert response.status_code == 200
+    blocked = client.post(url, {"username": "staffer", "password": "correct-horse-battery"})
+    assert blocked.status_code == 429 and int(blocked["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_login_still_admits_staff_and_refuses_others(client):
+    UserFactory(username="staffer", is_staff=True)
+    UserFactory(username="plain")
+    refused = client.post(
+        "/admin/login/", {"username": "plain", "password": "correct-horse-battery"}
+    )
+    assert refused.status_code == 200 and b"staff account" in refused.content
+    admitted = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "staffer", "password": "correct-horse-battery", "next": "/admin/"},
+    )
+    assert admitted.status_code == 302 and admitted["Location"] == "/admin/"

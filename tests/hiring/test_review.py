@@ -239,3 +239,16 @@ def test_integrity_signals_never_change_the_score(world):
     assert rows["Paster"].score == rows["Clean"].score
     assert rows["Paster"].paste_count == 40 and rows["Paster"].hidden_count == 60
     assert Answer.objects.filter(session=session, paste_count=20).count() == 2
+
+
+def test_review_pages_are_never_cached(world, client):
+    invitation, _session = completed_candidate(world.interview_set, name="Ada")
+    client.force_login(world.reviewer)
+    for url in (
+        reverse("hiring:candidate", args=[invitation.id]),
+        reverse("hiring:results", args=[world.interview_set.id]),
+        reverse("hiring:queue", args=[world.team_a.slug]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
