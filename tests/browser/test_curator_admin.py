@@ -50,3 +50,17 @@ def test_curator_sees_calibration_and_cannot_publish_an_uncalibrated_question(
     page.goto(f"{live_server.url}/admin/questionbank/question/{mcq.pk}/change/")
     expect(page.locator("#choices-group")).to_be_visible()
     expect(page.locator("#criteria-group")).to_have_count(0)
+
+
+def test_the_admin_login_says_so_after_repeated_wrong_passwords(page, live_server, curator):
+    page.goto(f"{live_server.url}/admin/login/")
+    for _ in range(5):
+        page.get_by_label("Username").fill("curator")
+        page.get_by_label("Password").fill("not-the-password")
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_text("Please enter the correct username and password")).to_be_visible()
+    page.get_by_label("Username").fill("curator")
+    page.get_by_label("Password").fill("viva-curator")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Too many requests")).to_be_visible()
+    expect(page.get_by_text("Please wait")).to_be_visible()
