@@ -159,3 +159,36 @@ def test_admin_login_still_admits_staff_and_refuses_others(client):
         {"username": "staffer", "password": "correct-horse-battery", "next": "/admin/"},
     )
     assert admitted.status_code == 302 and admitted["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize(
+    ("hops", "expected"), [("0", "None"), ("1", "('HTTP_X_FORWARDED_PROTO', 'https')")]
+)
+def test_forwarded_proto_is_trusted_only_behind_a_configured_proxy(hops, expected):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    env |= {
+        "SECRET_KEY": "x",
+        "TRUSTED_PROXY_HOPS": hops,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c",
+         "import django; django.setup(); from django.conf import settings; "
+         "print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))"],
+        cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.stdout.strip() == expected, done.stderr
+
+
+def test_env_example_is_secure_by_default():
+    from django.conf import settings as django_settings
+
+    lines = (django_settings.BASE_DIR / ".env.example").read_text().splitlines()
+    active = [line for line in lines if line and not line.startswith("#")]
+    assert not any(line.startswith(("SECURE_SSL_REDIRECT", "SECURE_COOKIES")) for line in active)
