@@ -49,13 +49,28 @@ def dev_stack(tmp_path):
     wait_until(site_up, timeout=60, what="the dev site")
     wait_until(lambda: " ready." in server.log(50_000), timeout=60, what="the dev worker")
     yield {"env": env, "db": db, "server": server, "site_up": site_up, "url": url}
+    # SIGTERM first: the supervisor stops its children (each in a session of its own,
+    # so killing the supervisor's group alone would leave a restarted worker behind).
+    children = _child_pids(server.pid) if server.alive() else []
+    server.stop(grace=30)
     procs.stop_all()
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], (
+        "a child outlived make run"
+    )
+
+
+def _child_pids(supervisor_pid: int) -> list[int]:
+    path = Path(f"/proc/{supervisor_pid}/task/{supervisor_pid}/children")
+    return [int(pid) for pid in path.read_text().split()] if path.exists() else []
 
 
 def worker_pids(supervisor_pid: int) -> list[int]:
     """The supervisor's children running Celery (the worker's main process)."""
-    children = Path(f"/proc/{supervisor_pid}/task/{supervisor_pid}/children").read_text().split()
-    return [int(pid) for pid in children if b"celery" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return [
+        pid
+        for pid in _child_pids(supervisor_pid)
+        if b"celery" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
 
 
 def graded_counts(db: Path) -> tuple[int, int, int]:
