@@ -85,3 +85,11 @@ def samples_check(*, snapshot: dict, samples) -> tuple[QuestionCalibration, list
     ]
     status = question_calibration([Graded(c.kind, c.human, c.checked.score) for c in checks])
     return status, checks
+
+
+def question_samples_check(question) -> tuple[QuestionCalibration, list[SampleCheck]]:
+    """A stored question's samples graded against its current content (the admin's panel,
+    the team form). Expects its topic, content relations and samples to be loaded."""
+    from questionbank.selectors import question_snapshot
+
+    return samples_check(snapshot=question_snapshot(question), samples=question.samples.all())

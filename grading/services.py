@@ -191,11 +191,10 @@ def grade_answers(*, answer_ids: list[int]) -> int:
         if graded and not with_llm:
             continue
         snapshot = answer.snapshot
-        criteria = criteria_from_snapshot(snapshot)
         started = time.perf_counter()
         result = grade_text(snapshot=snapshot, text=answer.saved_text)
         if with_llm:
-            second_opinions.append((answer, criteria, result))
+            second_opinions.append((answer, criteria_from_snapshot(snapshot), result))
         if graded:
             continue
         if answer.keyword_version is not None:

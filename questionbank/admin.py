@@ -23,7 +23,7 @@ from questionbank.models import (
     Tag,
     Topic,
 )
-from questionbank.selectors import CONTENT_RELATIONS, question_snapshot
+from questionbank.selectors import CONTENT_RELATIONS
 from questionbank.services import bank_import, criteria_replace, questions_set_status
 from questionbank.validation import question_problems
 from questionbank.yaml_format import BankFormatError
@@ -389,9 +389,9 @@ class QuestionAdmin(admin.ModelAdmin):
 def _calibration(question: Question):
     """The question's sample answers graded as production would (calibration status and
     one check per sample). Expects content relations and samples prefetched or cheap."""
-    from grading.answer_check import samples_check
+    from grading.answer_check import question_samples_check
 
-    return samples_check(snapshot=question_snapshot(question), samples=question.samples.all())
+    return question_samples_check(question)
 
 
 def _calibration_problem(question: Question) -> str:

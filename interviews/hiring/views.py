@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.throttle import Throttle, too_many_requests
-from grading.answer_check import answer_check, result_segments, samples_check
+from grading.answer_check import answer_check, question_samples_check, result_segments
 from grading.calibration import Graded, question_calibration
 from grading.ideas import suggest_ideas
 from grading.services import criteria_records
@@ -29,7 +29,6 @@ from interviews.hiring.tokens import token_hash
 from interviews.models import InvitationStatus
 from interviews.selectors import INVITED_SESSIONS_KEY
 from questionbank.models import Kind
-from questionbank.selectors import question_snapshot
 
 # Bad links are counted per client IP (guessing is hopeless with 256-bit tokens, but a
 # scanner should not get to try); good links per token, so candidates behind one proxy
@@ -501,9 +500,7 @@ def _team_calibration(question):
     """A saved free-text team question's calibration against its samples, or None."""
     if question is None or not question.is_free_text or not question.samples.exists():
         return None
-    status, checks = samples_check(
-        snapshot=question_snapshot(question), samples=question.samples.all()
-    )
+    status, checks = question_samples_check(question)
     return {"status": status, "checks": checks}
 
 
