@@ -48,6 +48,6 @@ def layout_urls(request) -> dict:
 
 
 def _in_a_team(user) -> bool:
-    from interviews.models import Membership
+    from hiring.models import Membership
 
     return user.is_authenticated and Membership.objects.filter(user_id=user.id).exists()

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "questionbank",
     "grading",
     "interviews",
+    "hiring",
     "config.apps.ConfigConfig",
 ]
 

@@ -17,5 +17,5 @@ urlpatterns = [
     path("admin/login/", views.ThrottledAdminLoginView.as_view(), name="admin_login"),
     path("admin/", admin.site.urls),
     path("practice/", include("interviews.urls")),
-    path("hiring/", include("interviews.hiring_urls")),
+    path("hiring/", include("hiring.urls")),
 ]

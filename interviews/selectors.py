@@ -14,7 +14,7 @@ from config.prepared import PreparedJoin
 from grading.highlight import evidence_segments, flag_sentences
 from grading.models import Grade
 from grading.selectors import final_grade
-from interviews.models import Answer, InterviewSet, Session, SessionKind, SessionStatus
+from interviews.models import Answer, Session, SessionKind, SessionStatus
 from questionbank.models import Kind, Question
 
 INVITED_SESSIONS_KEY = "viva_invited_sessions"
@@ -68,15 +68,14 @@ def session_writer_id(*, request, session_id: int) -> int | None:
     return request.user.id
 
 
-def invited_from(session: Session) -> InterviewSet | None:
-    """The interview set (with its team) an invited session was taken from, else None."""
+def invited_from(session: Session):
+    """The interview set (with its team) an invited session was taken from, else None.
+
+    Read through the session's own relation, so interviews never imports hiring."""
     if session.invitation_id is None:
         return None
-    return (
-        InterviewSet.objects.select_related("team")
-        .filter(invitations__id=session.invitation_id)
-        .first()
-    )
+    invited = Session.objects.select_related("invitation__interview_set__team").get(id=session.id)
+    return invited.invitation.interview_set
 
 
 def answers_with_grades(session: Session) -> list[Answer]:

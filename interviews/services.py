@@ -26,6 +26,7 @@ from interviews.errors import (
 )
 from interviews.models import Answer, Session, SessionKind, SessionStatus
 from interviews.selection import questions_pick
+from interviews.signals import session_finished
 from questionbank.models import Question
 from questionbank.selectors import CONTENT_RELATIONS, question_snapshot
 
@@ -254,10 +255,8 @@ def session_finalise(*, session_id: int, reason: str) -> Session:
         session.save(update_fields=["status", "finished_at"])
         answers = list(session.answers.all())
         answers_grade_after_commit(answers=answers)
-        if session.invitation_id:
-            from interviews.hiring.services import invitation_mark_completed
-
-            invitation_mark_completed(session=session)
+        # inside the transaction, so what listens (hiring's invitation) commits with it
+        session_finished.send(sender=Session, session=session)
     return session
 
 

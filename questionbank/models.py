@@ -76,7 +76,7 @@ class Question(models.Model):
     )
     # Private questions belong to one hiring team; bank questions have no team.
     team = models.ForeignKey(
-        "interviews.Team",
+        "hiring.Team",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

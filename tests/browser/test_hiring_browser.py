@@ -12,8 +12,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from interviews.hiring.services import set_item_add
-from interviews.models import InterviewSet, Membership, Role, Team
+from hiring.models import InterviewSet, Membership, Role, Team
+from hiring.services import set_item_add
 from tests.browser.conftest import log_in
 from tests.factories import UserFactory
 from tests.hiring.conftest import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from interviews.models import InterviewSet, Invitation, InvitationStatus
+from hiring.models import InterviewSet, Invitation, InvitationStatus
 from tests.browser.conftest import log_in
 from tests.browser.test_hiring_browser import hiring_team  # noqa: F401  (fixture)
 from tests.hiring.conftest import make_bank_question, make_invitation, make_set

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from interviews.models import InterviewSet, Membership
+from hiring.models import InterviewSet, Membership
 from questionbank.models import Question, RubricCriterion, Tag, Topic
 
 pytestmark = pytest.mark.django_db

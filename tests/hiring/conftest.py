@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from grading.services import grade_answer
-from interviews.hiring import services as hiring
-from interviews.models import InterviewSet, Invitation, Membership, Role, Team
+from hiring import services as hiring
+from hiring.models import InterviewSet, Invitation, Membership, Role, Team
 from interviews.selectors import INVITED_SESSIONS_KEY
 from interviews.services import answer_save_draft, session_submit
 from tests.factories import (

@@ -8,10 +8,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from interviews.hiring import services
-from interviews.hiring.selectors import BankFilter, bank_search
-from interviews.hiring.services import HiringError
-from interviews.models import InterviewSetVersion
+from hiring import services
+from hiring.models import InterviewSetVersion
+from hiring.selectors import BankFilter, bank_search
+from hiring.services import HiringError
 from questionbank.models import Question
 from tests.factories import QuestionFactory, right_option
 from tests.hiring.conftest import make_bank_question, make_invitation, start_in_browser
@@ -69,7 +69,7 @@ def test_search_filters_the_published_bank(world):
 
 
 def test_bank_search_pages_through_every_match(world, client, monkeypatch):
-    from interviews.hiring import selectors
+    from hiring import selectors
 
     monkeypatch.setattr(selectors, "BANK_PAGE", 3)
     for i in range(4):

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from grading.services import grade_answer
-from interviews.models import Invitation, InvitationStatus, Session
+from hiring.models import Invitation, InvitationStatus
+from interviews.models import Session
 from tests.factories import make_mcq
 from tests.hiring.conftest import (
     GOOD,

@@ -12,9 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from interviews.hiring import services
-from interviews.hiring.services import HiringError
-from interviews.models import Invitation, InvitationStatus, Session, SessionKind
+from hiring import services
+from hiring.models import Invitation, InvitationStatus
+from hiring.services import HiringError
+from interviews.models import Session, SessionKind
 from interviews.selectors import INVITED_SESSIONS_KEY
 from tests.hiring.conftest import (
     GOOD,

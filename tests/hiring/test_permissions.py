@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 
-from interviews import hiring_urls
-from interviews.models import Membership
+from hiring import urls as hiring_urls
+from hiring.models import Membership
 from interviews.selectors import INVITED_SESSIONS_KEY
 from tests.hiring.conftest import (
     answer_all,
@@ -157,7 +157,7 @@ def _calls(world) -> list[Call]:
 
 
 def _private_question(world):
-    from interviews.hiring import services
+    from hiring import services
 
     return services.private_question_save(
         team=world.team_a,

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grading.models import Grade
-from interviews.hiring import services
+from hiring import services
 from tests.hiring.conftest import completed_candidate, make_invitation
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from grading.models import Grade, GraderKind
-from interviews.hiring import services
-from interviews.hiring.selectors import review_queue, set_ranking
+from hiring import services
+from hiring.selectors import review_queue, set_ranking
 from interviews.models import Answer
 from tests.hiring.conftest import (
     GOOD,

@@ -248,7 +248,7 @@ def test_home_start_and_progress_offer_the_interview_in_progress(session, cand_c
 
 
 def test_hiring_menu_only_for_team_members(session, cand_client, candidate):
-    from interviews.models import Membership, Team
+    from hiring.models import Membership, Team
 
     html = cand_client.get(reverse("home")).content.decode()
     assert ">Hiring</a>" not in html and "Create a team" in html

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from grading.services import grade_answer
-from interviews.models import Answer, Invitation, Session, Team
+from hiring.models import Invitation, Team
+from interviews.models import Answer, Session
 from questionbank.models import Question, Topic
 from tests.factories import UserFactory
 from tests.hiring import conftest as hiring_fixtures

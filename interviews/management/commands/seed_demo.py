@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from interviews.hiring.services import set_create, set_item_add
-from interviews.models import InterviewSet, Membership, Role, Team
+from hiring.models import InterviewSet, Membership, Role, Team
+from hiring.services import set_create, set_item_add
 from questionbank.models import Question
 
 CURATORS_GROUP = "Curators"

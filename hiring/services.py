@@ -21,8 +21,7 @@ from django.utils.text import slugify
 from grading.models import Grade, GraderKind
 from grading.selectors import final_grade
 from grading.services import grade_override
-from interviews.hiring.tokens import token_hash, token_is_well_formed, token_new
-from interviews.models import (
+from hiring.models import (
     BlindReview,
     InterviewSet,
     InterviewSetItem,
@@ -31,10 +30,10 @@ from interviews.models import (
     InvitationStatus,
     Membership,
     Role,
-    Session,
-    SessionKind,
     Team,
 )
+from hiring.tokens import token_hash, token_is_well_formed, token_new
+from interviews.models import Session, SessionKind
 from interviews.services import session_create
 from questionbank.models import Kind, Question, Status
 from questionbank.selectors import CONTENT_RELATIONS

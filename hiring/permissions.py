@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 
-from interviews.models import Role, Team
+from hiring.models import Role, Team
 
 WRITE_ROLES = frozenset({Role.OWNER, Role.REVIEWER})
 MANAGE_ROLES = frozenset({Role.OWNER})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from interviews.hiring import views
+from hiring import views
 
 app_name = "hiring"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from interviews.hiring.selectors import Ranking
+from hiring.selectors import Ranking
 
 # A cell starting with one of these is a formula to a spreadsheet: neutralise it.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -23,10 +23,10 @@ from grading.answer_check import answer_check, question_samples_check, result_se
 from grading.calibration import Graded, question_calibration
 from grading.ideas import suggest_ideas
 from grading.services import criteria_records
-from interviews.hiring import exports, forms, selectors, services
-from interviews.hiring.services import HiringError, InvitationUnavailable, QuestionInvalid
-from interviews.hiring.tokens import token_hash
-from interviews.models import InvitationStatus
+from hiring import exports, forms, selectors, services
+from hiring.models import InvitationStatus
+from hiring.services import HiringError, InvitationUnavailable, QuestionInvalid
+from hiring.tokens import token_hash
 from interviews.selectors import INVITED_SESSIONS_KEY
 from questionbank.models import Kind
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from interviews.hiring.selectors import STATUS_FILTERS, BankFilter
-from interviews.hiring.services import MAX_INVITATION_DAYS
-from interviews.models import InterviewSet, Role
+from hiring.models import InterviewSet, Role
+from hiring.selectors import STATUS_FILTERS, BankFilter
+from hiring.services import MAX_INVITATION_DAYS
 from questionbank.models import Kind, Level, SampleKind, Topic
 from questionbank.validation import MAX_CHOICES, MAX_CRITERIA
 

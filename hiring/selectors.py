@@ -16,18 +16,17 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from grading.models import Grade, GraderKind
-from interviews.hiring.permissions import Access
-from interviews.models import (
-    Answer,
+from hiring.models import (
     BlindReview,
     InterviewSet,
     InterviewSetItem,
     Invitation,
     InvitationStatus,
     Membership,
-    Session,
     Team,
 )
+from hiring.permissions import Access
+from interviews.models import Answer, Session
 from interviews.selectors import AnswerResult, overall_score, results_for
 from questionbank.models import Question, Status
 

@@ -1,0 +1,169 @@
+"""Hiring teams, their interview sets (and the frozen versions candidates take) and the
+invitations that bring candidates in."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    REVIEWER = "reviewer", "Reviewer"
+    VIEWER = "viewer", "Viewer"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_membership_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class InterviewSet(models.Model):
+    """A team's interview: an ordered list of questions, a time limit and instructions."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="interview_sets")
+    title = models.CharField(max_length=200)
+    instructions = models.TextField(blank=True)
+    time_limit_minutes = models.PositiveSmallIntegerField(default=45)
+    # Off: invited candidates only learn that their answers were submitted (the rubric
+    # stays the team's, and nobody sees a machine grade before review). A live setting,
+    # not part of a version, so a team can release results after reviewing.
+    candidates_see_results = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BlindReview(models.Model):
+    """A reviewer reviews this set blind; kept until they turn it off, across logins."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    interview_set = models.ForeignKey(
+        InterviewSet, on_delete=models.CASCADE, related_name="blind_reviews"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "interview_set"], name="one_blind_review_per_reviewer_and_set"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} reviews {self.interview_set} blind"
+
+
+class InterviewSetItem(models.Model):
+    interview_set = models.ForeignKey(InterviewSet, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey(
+        "questionbank.Question", on_delete=models.PROTECT, related_name="set_items"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview_set", "question"], name="question_once_per_set"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interview_set_id}#{self.position}: {self.question_id}"
+
+
+class InterviewSetVersion(models.Model):
+    """The set as a candidate took it: frozen when the first candidate starts it."""
+
+    interview_set = models.ForeignKey(
+        InterviewSet, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    instructions = models.TextField(blank=True)
+    time_limit_minutes = models.PositiveSmallIntegerField()
+    question_ids = models.JSONField(default=list)
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["interview_set", "number"], name="set_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.number}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    STARTED = "started", "Started"
+    COMPLETED = "completed", "Completed"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class Invitation(models.Model):
+    interview_set = models.ForeignKey(
+        InterviewSet, on_delete=models.CASCADE, related_name="invitations"
+    )
+    # Only a hash of the token is stored: a database leak does not leak live links.
+    token_hash = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return (
+            f"Invitation to {self.interview_set_id} for {self.name or self.email or 'a candidate'}"
+        )
+
+    @property
+    def effective_status(self) -> str:
+        if self.status == InvitationStatus.PENDING and self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return self.status
