@@ -56,7 +56,7 @@ def _release_database_connection(task=None, **_kwargs) -> None:
     close_old_connections()
 
 
-# `make run` (config/devserver.py) shares one console between the site and the worker:
+# `make run` (core/devserver.py) shares one console between the site and the worker:
 # there the worker keeps to its start-up, readiness and problems, so the request log
 # stays readable, and does not repeat the root-user warning a throw-away dev box earns.
 DEV_CONSOLE = os.environ.get("VIVA_DEV_CONSOLE") == "1"

@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "grading",
     "interviews",
     "hiring",
-    "config.apps.ConfigConfig",
+    "core.apps.CoreConfig",
 ]
 
 MIDDLEWARE = [
@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "config.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -79,7 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "config.context_processors.layout_urls",
+                "core.context_processors.team_menu",
             ],
         },
     },
@@ -95,8 +95,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's ModelBackend, with the logged-in user read from the shared cache when there
-# is one (config/auth.py).
-AUTHENTICATION_BACKENDS = ["config.auth.CachedUserBackend"]
+# is one (core/auth.py).
+AUTHENTICATION_BACKENDS = ["core.auth.CachedUserBackend"]
 USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300)
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -158,8 +158,8 @@ REDIS_URL = env_str("REDIS_URL")
 # kombu's filesystem transport ignores the host; naming one spares a warning per connection.
 CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 if not REDIS_URL:
-    # kombu's filesystem transport, writing each message atomically (config/broker.py).
-    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+    # kombu's filesystem transport, writing each message atomically (core/broker.py).
+    CELERY_BROKER_TRANSPORT = "core.broker:Transport"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     # Socket timeouts: a Redis that hangs (rather than refuses) must not hold a submit.
     {"visibility_timeout": 600, "socket_timeout": 3, "socket_connect_timeout": 2}
@@ -207,19 +207,19 @@ CACHE_URL = env_str("CACHE_URL")
 CACHES = {
     "default": (
         {
-            "BACKEND": "config.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": CACHE_URL,
-            # A hung Redis costs a request at most about a second (see config/throttle.py).
+            # A hung Redis costs a request at most about a second (see core/throttle.py).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# With a shared cache, login sessions are read from it (see config/sessions.py). A
+# With a shared cache, login sessions are read from it (see core/sessions.py). A
 # per-process cache could not forget a logout made in another process, so without
 # CACHE_URL sessions stay database-only.
-SESSION_ENGINE = "config.sessions" if CACHE_URL else "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "core.sessions" if CACHE_URL else "django.contrib.sessions.backends.db"
 SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 300)
 
 # Grading

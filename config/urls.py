@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from config import views
+from core import views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.throttle import Throttle, too_many_requests
+from core.throttle import Throttle, too_many_requests
 from grading.answer_check import answer_check, question_samples_check, result_segments
 from grading.calibration import Graded, question_calibration
 from grading.ideas import suggest_ideas

@@ -10,7 +10,6 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from config.prepared import PreparedJoin
 from grading.highlight import evidence_segments, flag_sentences
 from grading.models import Grade
 from grading.selectors import final_grade
@@ -25,16 +24,11 @@ def session_get_for_request(*, request, session_id: int) -> Session:
     return _check_access(request, Session.objects.filter(id=session_id).first())
 
 
-# The interview page's query, the busiest read: compiled once (see config/prepared.py).
-_SESSION_ANSWERS = PreparedJoin(
-    lambda session_id: Answer.objects.filter(session_id=session_id).order_by("position"),
-    parent="session",
-)
-
-
 def session_answers_for_request(*, request, session_id: int) -> tuple[Session, list[Answer]]:
     """The session and its answers in position order, in one query; 404 as above."""
-    answers = _SESSION_ANSWERS.fetch(session_id)
+    answers = list(
+        Answer.objects.filter(session_id=session_id).select_related("session").order_by("position")
+    )
     if not answers:  # every session has answers; without any there is nothing to show
         raise Http404("No such interview.")
     return _check_access(request, answers[0].session), answers

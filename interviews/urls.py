@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from config.converters import IdConverter
+from core.converters import IdConverter
 from interviews import views
 
 app_name = "interviews"

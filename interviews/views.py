@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.fast_urls import reverse_ids
-from config.throttle import Throttle, too_many_requests
+from core.throttle import Throttle, too_many_requests
 from interviews import selectors, services
 from interviews.charts import topic_bars, trend_chart
 from interviews.errors import InterviewError
@@ -91,10 +90,10 @@ def interview(request: HttpRequest, session_id: int) -> HttpResponse:
         "answer": answers[position],
         "flagged": answers[position].flagged,
         "position": position,
-        "save_url": reverse_ids("interviews:save", session.id, position),
-        "flag_url": reverse_ids("interviews:flag", session.id, position),
-        "submit_url": reverse_ids("interviews:submit", session.id),
-        "results_url": reverse_ids("interviews:results", session.id),
+        "save_url": reverse("interviews:save", args=[session.id, position]),
+        "flag_url": reverse("interviews:flag", args=[session.id, position]),
+        "submit_url": reverse("interviews:submit", args=[session.id]),
+        "results_url": reverse("interviews:results", args=[session.id]),
         "is_last": position == len(answers) - 1,
         "deadline_ms": _epoch_ms(session.deadline),
         "server_now_ms": _epoch_ms(timezone.now()),
@@ -193,7 +192,7 @@ def toggle_flag(request: HttpRequest, session_id: int, position: int) -> HttpRes
             request,
             "interviews/interview.html#flag_button",
             {
-                "flag_url": reverse_ids("interviews:flag", session.id, position),
+                "flag_url": reverse("interviews:flag", args=[session.id, position]),
                 "flagged": flagged,
             },
         )
@@ -215,7 +214,7 @@ def submit(request: HttpRequest, session_id: int) -> HttpResponse:
                     "session": session,
                     "unanswered": unanswered,
                     "flagged": flagged,
-                    "submit_url": reverse_ids("interviews:submit", session.id),
+                    "submit_url": reverse("interviews:submit", args=[session.id]),
                 },
             )
     retry_after = SUBMIT_THROTTLE.hit(f"{session.id}")

@@ -1,18 +1,25 @@
-"""The interview page's Python-built fragments: the navigator and "Saved hh:mm:ss"."""
+"""The interview page's fragments: the question navigator and "Saved hh:mm:ss"."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.template.loader import render_to_string
 from django.test import override_settings
 from django.utils import timezone
 
 from interviews.models import Answer
-from interviews.templatetags.interview_tags import question_navigator, saved_status
+from interviews.templatetags.interview_tags import saved_status
 
 
 def _answer(text="", choice=None, flagged=False) -> Answer:
     return Answer(saved_text=text, choice_index=choice, flagged=flagged, snapshot={})
+
+
+def question_navigator(answers, position):
+    return render_to_string(
+        "interviews/_navigator.html", {"answers": answers, "position": position}
+    ).strip()
 
 
 def test_navigator_marks_answered_flagged_and_current():

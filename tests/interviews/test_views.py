@@ -108,7 +108,7 @@ def test_someone_elses_session_is_404(session, client, other_candidate):
 def test_a_forged_save_writes_nothing_and_does_not_throttle_the_owner(
     session, client, candidate, other_candidate, monkeypatch
 ):
-    from config.throttle import Throttle
+    from core.throttle import Throttle
     from interviews import views
 
     monkeypatch.setattr(views, "SAVE_THROTTLE", Throttle("autosave", limit=2, window_seconds=60))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from config.devserver import FIRST_PAUSE, Child
+from core.devserver import FIRST_PAUSE, Child
 from tests.reliability.stack import HOST, PY, ROOT, Processes, app_env, free_port, wait_until
 
 SOAK_TASKS = 1050
@@ -24,7 +24,7 @@ SOAK_TASKS = 1050
 
 @pytest.fixture
 def dev_stack(tmp_path):
-    """A migrated, seeded SQLite database and `python -m config.devserver` on it, with
+    """A migrated, seeded SQLite database and `python -m core.devserver` on it, with
     the environment `make run` gives it (DEBUG, no Redis: the filesystem broker)."""
     db = tmp_path / "viva.sqlite3"
     env = app_env(DATABASE_URL=f"sqlite:///{db}", VIVA_VAR_DIR=str(tmp_path / "var"), DEBUG="1")
@@ -36,7 +36,7 @@ def dev_stack(tmp_path):
         assert done.returncode == 0, done.stderr
     procs = Processes(tmp_path)
     port = free_port()
-    server = procs.start("devserver", [PY, "-m", "config.devserver", f"{HOST}:{port}"], env)
+    server = procs.start("devserver", [PY, "-m", "core.devserver", f"{HOST}:{port}"], env)
     url = f"http://{HOST}:{port}/healthz"
 
     def site_up() -> bool:

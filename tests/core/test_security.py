@@ -72,7 +72,7 @@ def test_login_is_throttled_after_repeated_failures(client):
 
 
 def test_autosave_is_rate_limited_with_retry_after(client, monkeypatch):
-    from config.throttle import Throttle
+    from core.throttle import Throttle
     from interviews import services, views
     from tests.factories import QuestionFactory, add_rubric
 
@@ -98,7 +98,7 @@ def test_database_outage_gives_a_clear_503(client, monkeypatch):
     def broken(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr("config.views.render", broken)
+    monkeypatch.setattr("core.views.render", broken)
     response = client.get(reverse("home"))
     assert response.status_code == 503
     assert b"Back in a moment" in response.content and response["Retry-After"] == "5"

@@ -11,7 +11,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-from config.cache import RedisCache
+from core.cache import RedisCache
 
 logger = logging.getLogger(__name__)
 

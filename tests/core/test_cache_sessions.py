@@ -1,4 +1,4 @@
-"""The Redis cache backend, and login sessions and users read from it (config/cache.py,
+"""The Redis cache backend, and login sessions and users read from it (core/cache.py,
 sessions.py, auth.py)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ SESSION_PREFIX = "django.contrib.sessions.cached_db"
 def _redis_cache_settings(location: str) -> dict:
     return {
         "default": {
-            "BACKEND": "config.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": location,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -33,7 +33,7 @@ def redis_cache(redis_url, settings):
     base = redis_url.rsplit("/", 1)[0]
     settings.CACHE_URL = f"{base}/12"
     settings.CACHES = _redis_cache_settings(settings.CACHE_URL)
-    settings.SESSION_ENGINE = "config.sessions"
+    settings.SESSION_ENGINE = "core.sessions"
     cache = caches["default"]
     cache.clear()
     yield cache
@@ -45,7 +45,7 @@ def unreachable_cache(settings):
     """A Redis cache nobody listens on: every call fails at once."""
     settings.CACHE_URL = "redis://127.0.0.1:9/0"
     settings.CACHES = _redis_cache_settings(settings.CACHE_URL)
-    settings.SESSION_ENGINE = "config.sessions"
+    settings.SESSION_ENGINE = "core.sessions"
     return caches["default"]
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods, require_safe
 
-from config.throttle import Throttle, too_many_requests
+from core.throttle import Throttle, too_many_requests
 
 
 @require_safe

@@ -1,6 +1,6 @@
 """`make run`'s server: Django's runserver and a Celery worker (with beat), supervised.
 
-Run as ``python -m config.devserver [ADDRPORT]``. A child that dies is started again
+Run as ``python -m core.devserver [ADDRPORT]``. A child that dies is started again
 after a pause that doubles with each quick failure (1 s up to a minute), so a crashed
 worker never takes the site down. Ctrl-C (or SIGTERM) stops both and waits for them,
 so no worker is left behind.

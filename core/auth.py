@@ -3,7 +3,7 @@
 Every logged-in request loads its user; from Redis that is one GET instead of a SQL
 query. Django still checks the session against the user's password hash, so the cached
 copy must never outlive a change: saving or deleting a user drops it (see
-config/apps.py), and entries expire after USER_CACHE_SECONDS in any case. Without a
+core/apps.py), and entries expire after USER_CACHE_SECONDS in any case. Without a
 shared cache (no CACHE_URL) one process could not drop another's copy, so the user is
 then always read from the database. A cache outage falls back to the database.
 """

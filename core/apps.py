@@ -1,17 +1,16 @@
 from django.apps import AppConfig
 
 
-class ConfigConfig(AppConfig):
+class CoreConfig(AppConfig):
     """Site-wide wiring that needs the app registry (signal receivers)."""
 
-    name = "config"
-    label = "viva_config"
+    name = "core"
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from config.auth import forget_user
+        from core.auth import forget_user
 
         user_model = get_user_model()
         post_save.connect(forget_user, sender=user_model, dispatch_uid="viva-forget-user-save")
