@@ -39,6 +39,7 @@ run: setup
 lint: install-test
 	$(RUN) ruff format --check .
 	$(RUN) ruff check .
+	$(RUN) lint-imports
 
 format: install-test
 	$(RUN) ruff format .

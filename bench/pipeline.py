@@ -155,7 +155,7 @@ def pg_sessions() -> int:
 
 def enqueue(answer_ids: list[int]) -> int:
     """The app's ``grading_enqueue``, once per session, as ``session_submit`` calls it."""
-    from grading.services import grading_enqueue
+    from grading.tasks import grading_enqueue
 
     return sum(
         grading_enqueue(answer_ids=answer_ids[i : i + PER_SESSION])

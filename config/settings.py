@@ -207,10 +207,16 @@ CACHE_URL = env_str("CACHE_URL")
 CACHES = {
     "default": (
         {
-            "BACKEND": "core.cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": CACHE_URL,
-            # A hung Redis costs a request at most about a second (see core/throttle.py).
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # A hung Redis costs a request at most about a second, and an unreachable one
+            # reads as a cache miss: rate limits count locally, sessions and users come
+            # from the database (core/throttle.py, core/sessions.py, core/auth.py).
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -219,6 +225,7 @@ CACHES = {
 # With a shared cache, login sessions are read from it (see core/sessions.py). A
 # per-process cache could not forget a logout made in another process, so without
 # CACHE_URL sessions stay database-only.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 SESSION_ENGINE = "core.sessions" if CACHE_URL else "django.contrib.sessions.backends.db"
 SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 300)
 

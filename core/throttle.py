@@ -11,8 +11,6 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-from core.cache import RedisCache
-
 logger = logging.getLogger(__name__)
 
 # When the shared cache (Redis) is down, count in this process instead: a rate limit
@@ -20,12 +18,13 @@ logger = logging.getLogger(__name__)
 _LOCAL = LocMemCache("viva-throttle-fallback", {})
 
 
-def _incr(store, cache_key: str, window_seconds: int) -> int:
-    if isinstance(store, RedisCache):  # one round trip instead of two to four
-        return store.incr_in_window(cache_key, window_seconds + 1)
+def _incr(store, cache_key: str, window_seconds: int) -> int | None:
+    """Count one in a window's counter; None when the cache could not count (django-redis
+    answers None instead of raising while Redis is unreachable)."""
+    store.add(cache_key, 0, window_seconds + 1)  # starts the window; a no-op after that
     try:
         return store.incr(cache_key)
-    except ValueError:
+    except ValueError:  # the counter expired between the two calls
         store.add(cache_key, 0, window_seconds + 1)
         return store.incr(cache_key)
 
@@ -46,19 +45,16 @@ class Throttle:
     def hit(self, key: str) -> int:
         """Count one event; return seconds to wait if this event is over the limit, else 0."""
         cache_key, window = self._key(key)
-        try:
-            count = _incr(caches["default"], cache_key, self.window_seconds)
-        except Exception as exc:  # the shared cache is unreachable
-            logger.warning("rate-limit cache unavailable, counting locally: %s", exc)
+        count = _incr(caches["default"], cache_key, self.window_seconds)
+        if count is None:  # the shared cache is unreachable
+            logger.warning("rate-limit cache unavailable, counting locally")
             count = _incr(_LOCAL, cache_key, self.window_seconds)
         return self._retry_after(window) if count > self.limit else 0
 
     def blocked_for(self, key: str) -> int:
         cache_key, window = self._key(key)
-        try:
-            count = caches["default"].get(cache_key, 0)
-        except Exception as exc:  # the shared cache is unreachable
-            logger.warning("rate-limit cache unavailable, counting locally: %s", exc)
+        count = caches["default"].get(cache_key)
+        if count is None:  # no count yet, or the shared cache is unreachable
             count = _LOCAL.get(cache_key, 0)
         return self._retry_after(window) if count >= self.limit else 0
 

@@ -32,7 +32,7 @@ def _demo_accounts() -> list[tuple[str, str, str]]:
     """With DEBUG on (`make run`), the home page names the demo accounts to try."""
     if not settings.DEBUG:
         return []
-    from interviews.management.commands.seed_demo import DEMO_ACCOUNTS
+    from core.management.commands.seed_demo import DEMO_ACCOUNTS
 
     what = {"candidate": "practise", "hiring": "hiring team", "curator": "question bank"}
     return [(what.get(name, name), name, password) for name, password, *_ in DEMO_ACCOUNTS]

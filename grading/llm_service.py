@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from grading.llm import PROMPT_VERSION, LlmConfig, llm_grade
 from grading.models import Grade, GraderKind
-from grading.services import grade_store
+from grading.store import grade_store
 
 logger = logging.getLogger(__name__)
 

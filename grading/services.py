@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +16,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from grading import rubric
+from grading.llm_service import answer_grade_llm
 from grading.models import Grade, GraderKind
+from grading.store import grade_store
 
 logger = logging.getLogger(__name__)
 
@@ -92,13 +93,6 @@ def criteria_records(criteria) -> list[dict]:
     ]
 
 
-def grade_store(*, answer, kind: str, **fields) -> Grade:
-    """Replace the current grade of this kind with a new row, keeping history."""
-    with transaction.atomic():
-        Grade.objects.filter(answer=answer, kind=kind, is_current=True).update(is_current=False)
-        return Grade.objects.create(answer=answer, kind=kind, is_current=True, **fields)
-
-
 def answer_grade_choice(*, answer) -> Grade:
     """Multiple choice is scored at once, without a task."""
     choices = answer.snapshot.get("choices", [])
@@ -113,43 +107,6 @@ def answer_grade_choice(*, answer) -> Grade:
         verdicts=[{"choice_index": index, "correct": bool(correct)}],
         confidence=1.0,
     )
-
-
-def answers_grade_after_commit(*, answers: Iterable) -> None:
-    """Score multiple choice now; enqueue free text once the transaction commits."""
-    free_text_ids = []
-    for answer in answers:
-        if answer.is_free_text:
-            free_text_ids.append(answer.id)
-        else:
-            answer_grade_choice(answer=answer)
-    if free_text_ids:
-        transaction.on_commit(lambda: grading_enqueue(answer_ids=free_text_ids))
-
-
-# A whole session's free-text answers (at most 15 questions) go in one task.
-GRADING_BATCH_SIZE = 15
-
-
-def grading_enqueue(*, answer_ids: list[int]) -> int:
-    """Send grading tasks, one per batch of answers; returns how many answers were sent.
-
-    A broker outage loses nothing: the sweep enqueues later. With the LLM on, each
-    answer gets its own task, so one slow LLM call does not hold back the others.
-    """
-    from grading.tasks import grade_answers_task
-
-    size = 1 if llm_enabled() else GRADING_BATCH_SIZE
-    sent = 0
-    for start in range(0, len(answer_ids), size):
-        batch = answer_ids[start : start + size]
-        try:
-            grade_answers_task.delay(batch)
-        except Exception:  # the broker is down or unreachable
-            logger.warning("could not enqueue grading of answers %s; the sweep will", batch)
-            break
-        sent += len(batch)
-    return sent
 
 
 def grade_answer(*, answer_id: int) -> int:
@@ -168,15 +125,14 @@ def grade_answers(*, answer_ids: list[int]) -> int:
     running at the same moment is settled by the one-current-grade-per-kind unique
     index, which turns its INSERT into a no-op (ON CONFLICT DO NOTHING).
     """
-    from interviews.models import Answer
-
     current_version = (
         Grade.objects.filter(answer=OuterRef("pk"), kind=GraderKind.KEYWORD, is_current=True)
         .order_by()  # at most one current row per kind: no sort needed
         .values("grader_version")[:1]
     )
     answers = (
-        Answer.objects.filter(id__in=answer_ids, kind="free_text")
+        _answers()
+        .filter(id__in=answer_ids, kind="free_text")
         .annotate(keyword_version=Subquery(current_version))
         .only("snapshot", "saved_text")
         .order_by("id")
@@ -226,8 +182,6 @@ def grade_answers(*, answer_ids: list[int]) -> int:
             Grade.objects.bulk_create(new, ignore_conflicts=True)
     # After the commit, one call per answer: the keyword grades stand whatever the LLM does.
     if second_opinions:
-        from grading.llm_service import answer_grade_llm
-
         for answer, criteria, result in second_opinions:
             answer_grade_llm(answer=answer, criteria=criteria, keyword_result=result)
     return len(new)
@@ -280,17 +234,19 @@ def grade_override(*, answer, reviewer, score: float, comment: str) -> Grade:
         )
 
 
+def _answers():
+    """Answers, reached through the grade's own relation: grading sits below interviews
+    and never imports it."""
+    return Grade._meta.get_field("answer").related_model.objects
+
+
 def ungraded_answer_ids(*, older_than_seconds: int, limit: int = 500) -> list[int]:
     """Final free-text answers with no current keyword grade, finished a while ago."""
-    from interviews.models import Answer, SessionStatus
-
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
-        Answer.objects.filter(
-            kind="free_text",
-            session__status__in=[SessionStatus.SUBMITTED, SessionStatus.TIMED_OUT],
-            session__finished_at__lte=cutoff,
-        )
+        # only a finished session (submitted or timed out) has a finish time
+        _answers()
+        .filter(kind="free_text", session__finished_at__lte=cutoff)
         .exclude(grades__kind=GraderKind.KEYWORD, grades__is_current=True)
         .order_by("id")  # a session's answers are adjacent, so they share a batch
         .values_list("id", flat=True)[:limit]

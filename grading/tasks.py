@@ -1,11 +1,14 @@
-"""Celery tasks: ids in, re-fetch, call a service. Safe to run twice."""
+"""Celery tasks (ids in, re-fetch, call a service; safe to run twice) and how grading
+work is queued."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
 from grading import services
 
@@ -41,9 +44,44 @@ def sweep_ungraded() -> int:
     ids = services.ungraded_answer_ids(older_than_seconds=settings.GRADING_SWEEP_AFTER_SECONDS)
     if ids:
         logger.info("sweep: re-enqueuing %d ungraded answer(s)", len(ids))
-    return services.grading_enqueue(answer_ids=ids)
+    return grading_enqueue(answer_ids=ids)
 
 
 @shared_task(name="grading.tasks.noop")
 def noop_task(answer_id: int) -> None:
     """Does nothing: the benchmark's baseline for broker + worker overhead."""
+
+
+def answers_grade_after_commit(*, answers: Iterable) -> None:
+    """Score multiple choice now; enqueue free text once the transaction commits."""
+    free_text_ids = []
+    for answer in answers:
+        if answer.is_free_text:
+            free_text_ids.append(answer.id)
+        else:
+            services.answer_grade_choice(answer=answer)
+    if free_text_ids:
+        transaction.on_commit(lambda: grading_enqueue(answer_ids=free_text_ids))
+
+
+# A whole session's free-text answers (at most 15 questions) go in one task.
+GRADING_BATCH_SIZE = 15
+
+
+def grading_enqueue(*, answer_ids: list[int]) -> int:
+    """Send grading tasks, one per batch of answers; returns how many answers were sent.
+
+    A broker outage loses nothing: the sweep enqueues later. With the LLM on, each
+    answer gets its own task, so one slow LLM call does not hold back the others.
+    """
+    size = 1 if services.llm_enabled() else GRADING_BATCH_SIZE
+    sent = 0
+    for start in range(0, len(answer_ids), size):
+        batch = answer_ids[start : start + size]
+        try:
+            grade_answers_task.delay(batch)
+        except Exception:  # the broker is down or unreachable
+            logger.warning("could not enqueue grading of answers %s; the sweep will", batch)
+            break
+        sent += len(batch)
+    return sent

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.errors import DomainError
 from grading.models import Grade, GraderKind
 from grading.selectors import final_grade
 from grading.services import grade_override
@@ -47,27 +48,25 @@ MAX_INVITATION_DAYS = 60
 CONFIRM_COMMENT = "Confirmed the machine grade."
 
 
-class HiringError(Exception):
+class HiringError(DomainError):
     """A refused hiring action; ``message`` is shown to the user as is."""
 
-    status_code = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    code = "hiring_refused"
 
 
 class InvitationUnavailable(HiringError):
     """The invitation link cannot be used: a clear page, never another candidate's data."""
 
     def __init__(self, *, reason: str, title: str, message: str, status_code: int):
-        super().__init__(message)
+        super().__init__(message, code=f"invitation_{reason}")
         self.reason = reason
         self.title = title
         self.status_code = status_code
 
 
 class QuestionInvalid(HiringError):
+    code = "question_invalid"
+
     def __init__(self, problems: list):
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems

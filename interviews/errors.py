@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.errors import DomainError
 
-class InterviewError(Exception):
-    status_code = 400
-    message = "That could not be done."
+
+class InterviewError(DomainError):
+    code = "interview_refused"
 
     def __init__(self, message: str | None = None, *, deadline: datetime | None = None):
-        super().__init__(message or self.message)
-        self.message = message or self.message
+        super().__init__(message)
         # The session's deadline when the service has already read the session and
         # checked it is the requester's, so the view need not read it again.
         self.deadline = deadline
@@ -19,16 +19,19 @@ class InterviewError(Exception):
 
 class DeadlinePassed(InterviewError):
     status_code = 409
+    code = "deadline_passed"
     message = "Time is up: this interview has closed. Your last saved answers were kept."
 
 
 class SessionClosed(InterviewError):
     status_code = 409
+    code = "session_closed"
     message = "This interview has already been submitted. Your saved answers were kept."
 
 
 class AnswerTooLong(InterviewError):
     status_code = 413
+    code = "answer_too_long"
 
     def __init__(self, limit: int, length: int):
         super().__init__(
@@ -38,4 +41,5 @@ class AnswerTooLong(InterviewError):
 
 
 class NoQuestions(InterviewError):
+    code = "no_questions"
     message = "No published questions match that choice yet. Try another level or more topics."

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from grading.services import answers_grade_after_commit
+from grading.tasks import answers_grade_after_commit
 from interviews import drafts
 from interviews.errors import (
     AnswerTooLong,

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from questionbank import grader
 from questionbank.markdown import render_markdown
 from questionbank.models import (
     Choice,
@@ -389,9 +390,7 @@ class QuestionAdmin(admin.ModelAdmin):
 def _calibration(question: Question):
     """The question's sample answers graded as production would (calibration status and
     one check per sample). Expects content relations and samples prefetched or cheap."""
-    from grading.answer_check import question_samples_check
-
-    return question_samples_check(question)
+    return grader.samples_check(question)
 
 
 def _calibration_problem(question: Question) -> str:
@@ -408,9 +407,6 @@ def _calibration_problem(question: Question) -> str:
 
 
 def _apply_suggested_rubric(question: Question) -> int:
-    from grading.ideas import suggest_ideas
-    from grading.services import criteria_records
-
-    suggested = criteria_records(suggest_ideas(question.prompt, question.model_answer))
+    suggested = grader.suggest_criteria(question.prompt, question.model_answer)
     criteria_replace(question=question, criteria=suggested)
     return len(suggested)

@@ -1,5 +1,5 @@
-"""The Redis cache backend, and login sessions and users read from it (core/cache.py,
-sessions.py, auth.py)."""
+"""The Redis cache (django-redis), and the rate limits, login sessions and users read
+from it (core/throttle.py, sessions.py, auth.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.core.cache import caches
 from django.urls import reverse
 
+from core.throttle import Throttle
 from interviews import services
 from tests.factories import QuestionFactory, UserFactory, add_rubric
 
@@ -20,9 +21,13 @@ SESSION_PREFIX = "django.contrib.sessions.cached_db"
 def _redis_cache_settings(location: str) -> dict:
     return {
         "default": {
-            "BACKEND": "core.cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": location,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
 
@@ -60,18 +65,18 @@ def interview():
     return user, session
 
 
-def test_counter_in_window_counts_and_expires(redis_cache):
-    assert [redis_cache.incr_in_window("hits", 60) for _ in range(3)] == [1, 2, 3]
-    assert redis_cache.get("hits") == 3
-    key = redis_cache.make_and_validate_key("hits")
-    ttl = redis_cache._cache.get_client(key).ttl(key)
-    assert 0 < ttl <= 60
-    redis_cache.incr_in_window("hits", 600)  # a later count never stretches the window
-    assert redis_cache._cache.get_client(key).ttl(key) <= 60
+def test_a_rate_limit_counts_in_redis_within_its_window(redis_cache):
+    throttle = Throttle(scope="test", limit=2, window_seconds=60)
+    assert [throttle.hit("ann") > 0 for _ in range(3)] == [False, False, True]
+    assert throttle.blocked_for("ann") > 0 and throttle.blocked_for("bob") == 0
+    key = next(iter(redis_cache.keys("throttle:test:ann:*")))
+    assert 0 < redis_cache.ttl(key) <= 61  # the window's counter expires with it
 
 
-def test_one_client_object_per_connection_pool(redis_cache):
-    assert redis_cache._cache.get_client("a") is redis_cache._cache.get_client("b")
+def test_a_rate_limit_counts_locally_while_redis_is_unreachable(unreachable_cache):
+    throttle = Throttle(scope="outage", limit=1, window_seconds=60)
+    assert throttle.hit("ann") == 0
+    assert throttle.hit("ann") > 0 and throttle.blocked_for("ann") > 0
 
 
 def test_a_logged_in_request_reads_its_session_and_user_from_the_cache(
@@ -84,8 +89,7 @@ def test_a_logged_in_request_reads_its_session_and_user_from_the_cache(
     # only the UPDATE: the login session and the user came from Redis
     with django_assert_num_queries(1):
         assert client.post(url, {"text": "second"}, headers=HX).status_code == 200
-    key = SESSION_PREFIX + client.session.session_key
-    ttl = redis_cache._cache.get_client(key).ttl(redis_cache.make_and_validate_key(key))
+    ttl = redis_cache.ttl(SESSION_PREFIX + client.session.session_key)
     assert 0 < ttl <= 300  # SESSION_CACHE_SECONDS, not the two-week login
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from grading import rubric, services
+from grading import rubric, services, tasks
 from grading.models import Grade
 from grading.tasks import grade_answers_task
 from interviews import services as interview_services
@@ -109,14 +109,14 @@ def test_a_batch_costs_the_same_queries_as_one_answer(candidate):
 def test_enqueue_sends_one_task_per_15_answers(monkeypatch, settings):
     sent: list[list[int]] = []
     monkeypatch.setattr(grade_answers_task, "delay", sent.append)
-    assert services.grading_enqueue(answer_ids=list(range(1, 33))) == 32
+    assert tasks.grading_enqueue(answer_ids=list(range(1, 33))) == 32
     assert [len(batch) for batch in sent] == [15, 15, 2]
     assert [i for batch in sent for i in batch] == list(range(1, 33))
 
     # With the LLM on, one answer per task: one slow LLM call holds back no other answer.
     settings.OPENAI_API_KEY, settings.GRADING_LLM_MODEL = "key", "model"
     sent.clear()
-    assert services.grading_enqueue(answer_ids=[1, 2, 3]) == 3
+    assert tasks.grading_enqueue(answer_ids=[1, 2, 3]) == 3
     assert sent == [[1], [2], [3]]
 
 
@@ -129,7 +129,7 @@ def test_enqueue_stops_at_a_broker_failure_and_says_how_many_went(monkeypatch):
         sent.append(batch)
 
     monkeypatch.setattr(grade_answers_task, "delay", delay)
-    assert services.grading_enqueue(answer_ids=list(range(40))) == 15
+    assert tasks.grading_enqueue(answer_ids=list(range(40))) == 15
 
 
 @pytest.mark.django_db(transaction=True)

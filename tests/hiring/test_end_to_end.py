@@ -34,7 +34,7 @@ def test_build_invite_review_override_export(
 ):
     # Grade in-process instead of through the broker (as CELERY_TASK_ALWAYS_EAGER would).
     monkeypatch.setattr(
-        "grading.services.grading_enqueue",
+        "grading.tasks.grading_enqueue",
         lambda *, answer_ids: [grade_answer(answer_id=i) for i in answer_ids],
     )
     questions = [

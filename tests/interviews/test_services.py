@@ -112,7 +112,7 @@ def test_submit_is_idempotent_and_grades_once(
 ):
     enqueued = []
     monkeypatch.setattr(
-        "grading.services.grading_enqueue", lambda *, answer_ids: enqueued.append(answer_ids)
+        "grading.tasks.grading_enqueue", lambda *, answer_ids: enqueued.append(answer_ids)
     )
     with django_capture_on_commit_callbacks(execute=True):
         services.session_submit(session=session)
