@@ -209,12 +209,12 @@ CACHES = {
         {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": CACHE_URL,
-            # A hung Redis costs a request at most about a second, and an unreachable one
+            # A hung Redis costs each cache call at most half a second, and an unreachable one
             # reads as a cache miss: rate limits count locally, sessions and users come
             # from the database (core/throttle.py, core/sessions.py, core/auth.py).
             "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
                 "IGNORE_EXCEPTIONS": True,
             },
         }

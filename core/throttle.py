@@ -20,11 +20,11 @@ _LOCAL = LocMemCache("viva-throttle-fallback", {})
 
 def _incr(store, cache_key: str, window_seconds: int) -> int | None:
     """Count one in a window's counter; None when the cache could not count (django-redis
-    answers None instead of raising while Redis is unreachable)."""
-    store.add(cache_key, 0, window_seconds + 1)  # starts the window; a no-op after that
+    answers None instead of raising while Redis is unreachable). One round trip once the
+    window has started."""
     try:
         return store.incr(cache_key)
-    except ValueError:  # the counter expired between the two calls
+    except ValueError:  # the window's first event
         store.add(cache_key, 0, window_seconds + 1)
         return store.incr(cache_key)
 

@@ -213,8 +213,8 @@ def llm_grade(
 def _client_for(
     api_key: str, base_url: str | None, timeout: float, max_retries: int
 ) -> openai.OpenAI:
-    # One client per configuration and process: building one loads TLS certificates
-    # (~70 ms) and a shared client reuses its connection pool. It is thread-safe.
+    # One client per configuration and process: building one loads TLS certificates,
+    # and a shared client reuses its connection pool. It is thread-safe.
     return openai.OpenAI(
         api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
     )

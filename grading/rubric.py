@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from itertools import accumulate, compress, pairwise
 from operator import and_, ne
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -766,10 +767,14 @@ def _kept_indices(positions: list[int], kept: Sequence[int]) -> Sequence[int]:
 
 
 # --------------------------------------------------------------------------- matching
-# How one keyword alternative occurs in an answer: (matched share of its weight, token
-# positions, negated by a cue, only prompt words matched, scattered: every word of the
-# phrase is in the answer but not together). A plain tuple: there are many per answer.
-_Match = tuple[float, tuple[int, ...], bool, bool, bool]
+class _Match(NamedTuple):
+    """How one keyword alternative occurs in an answer."""
+
+    share: float  # matched share of its weight
+    positions: tuple[int, ...]  # token positions
+    negated: bool  # by a cue
+    prompt_only: bool  # only prompt words matched
+    scattered: bool  # every word of the phrase is in the answer, but not together
 
 
 class _GoverningCues(dict):
@@ -819,7 +824,7 @@ def _match_alt(alt: _Alt, ev: _Evidence) -> _Match | None:
     occurrences = list(map(ev.index.get, alt.stems))
     if len(occurrences) == 1:
         p, neg = _polar_occurrence(occurrences[0], ev, alt.negated)
-        return 1.0, (p,), neg, alt.all_prompt, False
+        return _Match(1.0, (p,), neg, alt.all_prompt, False)
     found = [j for j, occ in enumerate(occurrences) if occ]  # phrase words in the answer
     present = 0.0
     for j in found:
@@ -838,7 +843,7 @@ def _match_alt(alt: _Alt, ev: _Evidence) -> _Match | None:
         share, positions, neg, prompt_only = _best_window(alt, ev, events)
     # uncommon words of the phrase, each on its own
     scattered = present >= alt.total and len(positions) < 2 and min(alt.rarities) >= 1.0
-    return share, positions, neg, prompt_only, scattered
+    return _Match(share, positions, neg, prompt_only, scattered)
 
 
 def _polar_occurrence(positions: list[int], ev: _Evidence, want_negated: bool) -> tuple[int, bool]:
@@ -1059,7 +1064,7 @@ def grade(
                 if credit >= 1.0:
                     break
         w = max(c.weight, 0.0)
-        if best_match is not None and _rejected(tokens, best_match[1]):
+        if best_match is not None and _rejected(tokens, best_match.positions):
             # "Redis is a bad idea here", "avoid sharding": named, then turned down
             contradicted = (best_match, best_alt)
             best_match = best_alt = None
@@ -1071,7 +1076,9 @@ def grade(
         if best_verdict != "met" and contradicted is not None:
             m, alt = contradicted
             verdicts.append(
-                CriterionVerdict(c.label, "contradicted", 0.0, _spans(tokens, m[1]), alt.text)
+                CriterionVerdict(
+                    c.label, "contradicted", 0.0, _spans(tokens, m.positions), alt.text
+                )
             )
             penalty += CONTRADICTION_PENALTY * w
             contradictions += 1
@@ -1083,13 +1090,13 @@ def grade(
             if c.required:
                 required_missing = True
             continue
-        _, positions, _, prompt_only, _ = best_match
+        positions, prompt_only = best_match.positions, best_match.prompt_only
         if best_verdict == "partial":
             partials += 1
         # a required idea counts as present from half of a phrase, however little
         # that half earns
         presence = best_credit
-        if best_verdict == "partial" and not best_match[3]:
+        if best_verdict == "partial" and not best_match.prompt_only:
             presence = PARTIAL_SCALE * best_credit / profile.partial_scale
         if c.required and presence < REQUIRED_MIN_CREDIT:
             required_missing = True

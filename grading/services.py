@@ -19,6 +19,7 @@ from grading import rubric
 from grading.llm_service import answer_grade_llm
 from grading.models import Grade, GraderKind
 from grading.store import grade_store
+from questionbank.models import Kind
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def grade_answers(*, answer_ids: list[int]) -> int:
     )
     answers = (
         _answers()
-        .filter(id__in=answer_ids, kind="free_text")
+        .filter(id__in=answer_ids, kind=Kind.FREE_TEXT)
         .annotate(keyword_version=Subquery(current_version))
         .only("snapshot", "saved_text")
         .order_by("id")
@@ -246,7 +247,7 @@ def ungraded_answer_ids(*, older_than_seconds: int, limit: int = 500) -> list[in
     return list(
         # only a finished session (submitted or timed out) has a finish time
         _answers()
-        .filter(kind="free_text", session__finished_at__lte=cutoff)
+        .filter(kind=Kind.FREE_TEXT, session__finished_at__lte=cutoff)
         .exclude(grades__kind=GraderKind.KEYWORD, grades__is_current=True)
         .order_by("id")  # a session's answers are adjacent, so they share a batch
         .values_list("id", flat=True)[:limit]

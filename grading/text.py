@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, pairwise
 from operator import add, itemgetter, or_
+from typing import NamedTuple
 
 import snowballstemmer
 
@@ -258,7 +259,7 @@ class Tokens:
     _sentence: list[int] | None = field(default=None, repr=False)
     _starts: list[int] | None = field(default=None, repr=False)
     _ends: list[int] | None = field(default=None, repr=False)
-    _chunks: list[tuple] | None = field(default=None, repr=False)  # one word each
+    _chunks: list[_Chunk] | None = field(default=None, repr=False)  # one word each
     _begins: list[int] | None = field(default=None, repr=False)  # where each chunk starts
 
     @property
@@ -327,7 +328,32 @@ def _sep_kind(sep: str) -> int:
     return _NO_BREAK
 
 
-def _parse_chunk(chunk: str) -> tuple:
+class _Chunk(NamedTuple):
+    """One whitespace-free chunk, parsed: its words (offsets relative to the chunk),
+    the breaks around and between them, and its first word again for the common case
+    of one word per chunk."""
+
+    rel_starts: tuple[int, ...]
+    rel_ends: tuple[int, ...]
+    norms: tuple[str, ...]  # normalised words
+    stems: tuple[str, ...]
+    stops: tuple[bool, ...]  # function words?
+    capitalised: tuple[bool, ...]  # function words written with a capital?
+    lead: int  # break kind before the first word
+    inner: tuple[int, ...]  # break kinds before the other words
+    trail: int  # break kind after the last word (whitespace follows)
+    shape_and_trail: int  # the chunk's shape (below) x 4 + ``trail``, as one number
+    n_words: int
+    span: int  # the chunk's length plus its space
+    first_start: int
+    first_end: int
+    first_norm: str
+    first_stem: str
+    first_stop: bool
+    first_capitalised: bool
+
+
+def _parse_chunk(chunk: str) -> _Chunk:
     """One whitespace-free chunk ("requests.", "do...while", "a[i]", "—"), parsed as
     described above the getters below."""
     parts = _WORD_SPLIT.split(chunk)
@@ -354,25 +380,33 @@ def _parse_chunk(chunk: str) -> tuple:
         else (0,) * 6
     )
     shape = (_AFTER_BREAK if lead else _ONE_WORD) if len(raw) == 1 else _OTHER_SHAPE
-    return (
-        *(rel_starts, rel_ends, norms, stems, stops, capitalised),
-        *(lead, inner, trail, shape << 2 | trail),
-        *(len(raw), len(chunk) + 1),
+    return _Chunk(
+        rel_starts,
+        rel_ends,
+        norms,
+        stems,
+        stops,
+        capitalised,
+        lead,
+        inner,
+        trail,
+        shape << 2 | trail,
+        len(raw),
+        len(chunk) + 1,
         *first,
     )
 
 
-# A parsed chunk is a tuple (read in C with these getters): relative starts and ends,
-# normalised words, stems, stop flags, capitalised-stop flags, the break kind before the
-# first word, those before the other words, the one after the last word (given that
-# whitespace follows), its shape (below) and that break as one number (shape x 4 +
-# break), the number of words, the chunk's length plus its space, then the first word's
-# relative start and end, normalised form, stem, stop and capitalised-stop flags.
-_LEAD, _TRAIL, _SHAPE_AND_TRAIL = itemgetter(6), itemgetter(8), itemgetter(9)
-_NWORDS, _SPAN = itemgetter(10), itemgetter(11)
-_FIRST_START, _FIRST_END = itemgetter(12), itemgetter(13)
-_FIRST_NORM, _FIRST_STEM, _FIRST_STOP = itemgetter(14), itemgetter(15), itemgetter(16)
-_FIRST_CAPITALISED = itemgetter(17)
+def _field(name: str) -> itemgetter:
+    # read by position (in C): as fast as a plain tuple, named for people
+    return itemgetter(_Chunk._fields.index(name))
+
+
+_LEAD, _TRAIL, _SHAPE_AND_TRAIL = map(_field, ("lead", "trail", "shape_and_trail"))
+_NWORDS, _SPAN = map(_field, ("n_words", "span"))
+_FIRST_START, _FIRST_END = map(_field, ("first_start", "first_end"))
+_FIRST_NORM, _FIRST_STEM, _FIRST_STOP = map(_field, ("first_norm", "first_stem", "first_stop"))
+_FIRST_CAPITALISED = _field("first_capitalised")
 # Shapes: one word; one word after a break ("(word", "**word"); no word or several.
 _ONE_WORD, _AFTER_BREAK, _OTHER_SHAPE = 0, 1, 2
 
@@ -380,7 +414,7 @@ _ONE_WORD, _AFTER_BREAK, _OTHER_SHAPE = 0, 1, 2
 class _ChunkCache(dict):
     """Parsed chunks by chunk text: answers share most of their words."""
 
-    def __missing__(self, chunk: str) -> tuple:
+    def __missing__(self, chunk: str) -> _Chunk:
         if len(self) >= _CHUNK_CACHE_MAX:
             self.clear()
         parsed = self[chunk] = _parse_chunk(chunk)
@@ -457,7 +491,7 @@ def _tokenize_general(parsed: list, begins: list[int]):
     word_begins = []
     for p, b in zip(parsed, begins):
         if _NWORDS(p) == 0:
-            if _TRAIL(p) == _NO_BREAK and not p[2]:
+            if _TRAIL(p) == _NO_BREAK and not p.norms:
                 empties += 1  # "" between two spaces: three spaces in a row end a clause
                 if empties >= 2:
                     carry |= _CLAUSE
@@ -468,13 +502,13 @@ def _tokenize_general(parsed: list, begins: list[int]):
         carry = _TRAIL(p)
         word_parsed.append(p)
         word_begins.append(b)
-    words = [w for p in word_parsed for w in p[2]]
-    stems = [w for p in word_parsed for w in p[3]]
-    stop = [w for p in word_parsed for w in p[4]]
-    capitalised = [w for p in word_parsed for w in p[5]]
-    starts = [b + r for b, p in zip(word_begins, word_parsed) for r in p[0]]
-    ends = [b + r for b, p in zip(word_begins, word_parsed) for r in p[1]]
-    breaks = [x for k, p in zip(kinds, word_parsed) for x in (k, *p[7])]
+    words = [w for p in word_parsed for w in p.norms]
+    stems = [w for p in word_parsed for w in p.stems]
+    stop = [w for p in word_parsed for w in p.stops]
+    capitalised = [w for p in word_parsed for w in p.capitalised]
+    starts = [b + r for b, p in zip(word_begins, word_parsed) for r in p.rel_starts]
+    ends = [b + r for b, p in zip(word_begins, word_parsed) for r in p.rel_ends]
+    breaks = [x for k, p in zip(kinds, word_parsed) for x in (k, *p.inner)]
     return words, stems, stop, starts, ends, capitalised, breaks[1:]
 
 

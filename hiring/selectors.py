@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -163,25 +164,36 @@ class BankFilter:
 
 @dataclass(frozen=True)
 class BankPage:
-    questions: list[Question]
-    total: int
+    page: Page  # Django's page of questions
     search: BankFilter  # with the page actually shown
 
     @property
+    def questions(self) -> list[Question]:
+        return list(self.page.object_list)
+
+    @property
+    def total(self) -> int:
+        return self.page.paginator.count
+
+    @property
     def first(self) -> int:  # 1-based position of the first question shown
-        return (self.search.page - 1) * BANK_PAGE + 1 if self.questions else 0
+        return self.page.start_index()
 
     @property
     def last(self) -> int:
-        return self.first + len(self.questions) - 1 if self.questions else 0
+        return self.page.end_index()
 
     @property
     def previous_query(self) -> str | None:
-        return self.search.query(page=self.search.page - 1) if self.search.page > 1 else None
+        if not self.page.has_previous():
+            return None
+        return self.search.query(page=self.page.previous_page_number())
 
     @property
     def next_query(self) -> str | None:
-        return self.search.query(page=self.search.page + 1) if self.last < self.total else None
+        return (
+            self.search.query(page=self.page.next_page_number()) if self.page.has_next() else None
+        )
 
 
 def bank_search(*, team: Team, search: BankFilter) -> BankPage:
@@ -209,16 +221,11 @@ def bank_search(*, team: Team, search: BankFilter) -> BankPage:
             | Q(slug__icontains=word)
             | Q(tags__name__icontains=word)
         )
-    queryset = queryset.distinct()
-    total = queryset.count()
-    page = max(1, min(search.page, -(-total // BANK_PAGE)))
-    start = (page - 1) * BANK_PAGE
-    ordered = queryset.select_related("topic").order_by("topic__name", "level", "title", "id")
-    return BankPage(
-        questions=list(ordered[start : start + BANK_PAGE]),
-        total=total,
-        search=replace(search, page=page),
+    ordered = (
+        queryset.distinct().select_related("topic").order_by("topic__name", "level", "title", "id")
     )
+    page = Paginator(ordered, BANK_PAGE).get_page(search.page)
+    return BankPage(page=page, search=replace(search, page=page.number))
 
 
 # --------------------------------------------------------------------------- invitations
@@ -426,7 +433,7 @@ def _columns(*, interview_set: InterviewSet, invitations: list[Invitation]) -> l
 # --------------------------------------------------------------------------- one candidate
 @dataclass
 class ReviewItem:
-    r: AnswerResult
+    result: AnswerResult
     history: list[Grade]
     needs_review: bool
 
@@ -440,7 +447,7 @@ class CandidateReview:
 
     @property
     def results(self) -> list[AnswerResult]:
-        return [item.r for item in self.items]
+        return [item.result for item in self.items]
 
 
 def _review_prefetches() -> tuple[Prefetch, Prefetch]:
@@ -470,12 +477,12 @@ def candidate_review(*, invitation: Invitation) -> CandidateReview:
         for result in results_for(answers):
             items.append(
                 ReviewItem(
-                    r=result,
+                    result=result,
                     history=result.answer.human_history,
                     needs_review=_needs_review(result),
                 )
             )
-    results = [item.r for item in items]
+    results = [item.result for item in items]
     return CandidateReview(
         invitation=invitation,
         session=session,
@@ -494,7 +501,9 @@ def review_item(*, answer: Answer) -> ReviewItem:
         .get()
     )
     result = results_for([answer])[0]
-    return ReviewItem(r=result, history=answer.human_history, needs_review=_needs_review(result))
+    return ReviewItem(
+        result=result, history=answer.human_history, needs_review=_needs_review(result)
+    )
 
 
 # --------------------------------------------------------------------------- review queue

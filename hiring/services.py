@@ -14,11 +14,13 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from core.errors import DomainError
+from core.links import absolute_url
 from grading.models import Grade, GraderKind
 from grading.selectors import final_grade
 from grading.services import grade_override
@@ -376,7 +378,7 @@ def invitation_create(
     """Create an invitation; return it and its link's token (shown once, never stored).
 
     ``link_for`` turns a path into an absolute URL (the view passes
-    ``request.build_absolute_uri``). With an email, the link is mailed after commit.
+    ``core.links.absolute_url``). With an email, the link is mailed after commit.
     """
     days = days or settings.INVITATION_DAYS
     if not 1 <= days <= MAX_INVITATION_DAYS:
@@ -404,14 +406,15 @@ def invitation_create(
 
 
 def _invitation_email(*, invitation: Invitation, interview_set: InterviewSet, link: str) -> None:
-    greeting = f"Hello {invitation.name}," if invitation.name else "Hello,"
-    body = (
-        f"{greeting}\n\n{interview_set.team.name} invites you to a timed interview on Viva: "
-        f"{interview_set.title} ({interview_set.time_limit_minutes} minutes).\n\n"
-        f"Start it when you are ready, before "
-        f"{timezone.localtime(invitation.expires_at):%d %B %Y %H:%M %Z}:\n{link}\n\n"
-        "The link works once, in one browser. You do not need an account.\n"
-    )
+    body = render_to_string(
+        "hiring/email/invitation.txt",
+        {
+            "invitation": invitation,
+            "interview_set": interview_set,
+            "expires": timezone.localtime(invitation.expires_at),
+            "link": link,
+        },
+    ).strip()
     try:
         send_mail(
             f"Interview invitation: {interview_set.title}",
@@ -599,13 +602,14 @@ def team_notify_completed(*, invitation_id: int) -> int:
     )
     if not recipients:
         return 0
-    path = reverse("hiring:candidate", args=[invitation.id])
-    link = f"{settings.SITE_URL}{path}"
+    link = absolute_url(reverse("hiring:candidate", args=[invitation.id]))
+    body = render_to_string(
+        "hiring/email/completed.txt", {"interview_set": interview_set, "link": link}
+    ).strip()
     try:
         send_mail(
             f"A candidate completed {interview_set.title}",
-            f"A candidate has completed “{interview_set.title}” for {interview_set.team.name}.\n"
-            f"Their answers are being graded; review them here:\n{link}\n",
+            body,
             None,
             recipients,
         )

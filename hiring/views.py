@@ -7,8 +7,6 @@ partials for htmx.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -18,6 +16,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.links import absolute_url
 from core.throttle import Throttle, too_many_requests
 from grading.answer_check import answer_check, question_samples_check, result_segments
 from grading.calibration import Graded, question_calibration
@@ -258,8 +257,7 @@ def set_settings(request: HttpRequest, set_id: int) -> HttpResponse:
 def bank(request: HttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
     if not request.htmx:
-        query = request.GET.urlencode()
-        return redirect(reverse("hiring:builder", args=[set_id]) + (f"?{query}" if query else ""))
+        return redirect(reverse("hiring:builder", args=[set_id], query=request.GET))
     search_form = forms.BankSearchForm(request.GET)
     results = selectors.bank_search(team=access.team, search=search_form.filter())
     items_ids = set(interview_set.items.values_list("question_id", flat=True))
@@ -272,9 +270,7 @@ def bank(request: HttpRequest, set_id: int) -> HttpResponse:
 
 def _items_response(request, interview_set, access, added=None) -> HttpResponse:
     back = forms.BankSearchForm(_parse_query(request.POST.get("search", ""))).filter().as_params()
-    url = reverse("hiring:builder", args=[interview_set.id])
-    if back:
-        url += "?" + urlencode(back)
+    url = reverse("hiring:builder", args=[interview_set.id], query=back)
     items = selectors.set_items(interview_set=interview_set)
     return _hx_or_redirect(
         request,
@@ -637,7 +633,7 @@ def invitations(request: HttpRequest, set_id: int) -> HttpResponse:
             invitation, token = services.invitation_create(
                 interview_set=interview_set,
                 created_by=request.user,
-                link_for=request.build_absolute_uri,
+                link_for=lambda path: absolute_url(path, request=request),
                 **form.cleaned_data,
             )
         except HiringError as exc:
@@ -647,7 +643,7 @@ def invitations(request: HttpRequest, set_id: int) -> HttpResponse:
             extra = {
                 "form": forms.InvitationForm(),
                 "new_invitation": invitation,
-                "new_link": request.build_absolute_uri(reverse("hiring:invite", args=[token])),
+                "new_link": absolute_url(reverse("hiring:invite", args=[token]), request=request),
             }
             status = 201 if request.htmx else 200
     context = _invitations_context(request, interview_set, access, **extra)
@@ -832,7 +828,7 @@ def answer_override(request: HttpRequest, invitation_id: int, answer_id: int) ->
         error = "Give a score from 0 to 100 and a comment saying why."
     if request.htmx:
         context = _candidate_context(request, invitation, access)
-        item = next(i for i in context["review"].items if i.r.answer.id == answer.id)
+        item = next(i for i in context["review"].items if i.result.answer.id == answer.id)
         context.update(item=item, override_error=error, oob_score=True)
         if error:
             context["override_form"] = form

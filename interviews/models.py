@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from questionbank.models import Kind, Level
+
 
 class SessionKind(models.TextChoices):
     PRACTICE = "practice", "Practice"
@@ -42,7 +44,7 @@ class Session(models.Model):
         related_name="+",
     )
     title = models.CharField(max_length=200)
-    level = models.CharField(max_length=10, blank=True)
+    level = models.CharField(max_length=10, choices=Level.choices, blank=True)
     topic_slugs = models.JSONField(default=list, blank=True)
     start_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     started_at = models.DateTimeField(default=timezone.now)
@@ -77,7 +79,7 @@ class Answer(models.Model):
     # The question as asked (prompt, rubric, choices, version): editing the bank
     # never rewrites what a candidate saw or was graded against.
     snapshot = models.JSONField()
-    kind = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     saved_text = models.TextField(blank=True)
     choice_index = models.SmallIntegerField(null=True, blank=True)
     flagged = models.BooleanField(default=False)
@@ -99,7 +101,11 @@ class Answer(models.Model):
 
     @property
     def is_free_text(self) -> bool:
-        return self.kind == "free_text"
+        return self.kind == Kind.FREE_TEXT
+
+    @property
+    def is_multiple_choice(self) -> bool:
+        return self.kind == Kind.MULTIPLE_CHOICE
 
     @property
     def is_answered(self) -> bool:

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from grading.highlight import evidence_segments, flag_sentences
-from grading.models import Grade
+from grading.models import Grade, GraderKind
 from grading.selectors import final_grade
 from interviews.models import Answer, Session, SessionKind, SessionStatus
 from questionbank.models import Kind, Question
@@ -134,8 +134,8 @@ def results_for(answers: list[Answer]) -> list[AnswerResult]:
             AnswerResult(
                 answer=answer,
                 grade=final_grade(grades),
-                keyword=by_kind.get("keyword"),
-                llm=by_kind.get("llm"),
+                keyword=by_kind.get(GraderKind.KEYWORD),
+                llm=by_kind.get(GraderKind.LLM),
             )
         )
     return out

@@ -18,7 +18,7 @@ from interviews import selectors, services
 from interviews.charts import topic_bars, trend_chart
 from interviews.errors import InterviewError
 from interviews.forms import SaveForm, StartForm
-from interviews.models import SessionStatus
+from interviews.models import SessionKind, SessionStatus
 from interviews.templatetags.interview_tags import saved_status
 from questionbank.models import Level
 
@@ -150,11 +150,12 @@ def _login_first(request: HttpRequest, session_id: int) -> HttpResponse | None:
 
 
 def _after_save_url(session_id: int, position: int, go: str) -> str:
-    url = reverse("interviews:interview", args=[session_id])
     if go == "submit":
-        return url + f"?q={position}#submit"
+        return reverse(
+            "interviews:interview", args=[session_id], query={"q": position}, fragment="submit"
+        )
     step = {"next": 1, "prev": -1}.get(go, 0)
-    return url + f"?q={max(0, position + step)}"
+    return reverse("interviews:interview", args=[session_id], query={"q": max(0, position + step)})
 
 
 def _save_problem(
@@ -196,7 +197,7 @@ def toggle_flag(request: HttpRequest, session_id: int, position: int) -> HttpRes
                 "flagged": flagged,
             },
         )
-    return redirect(reverse("interviews:interview", args=[session.id]) + f"?q={position}")
+    return redirect(reverse("interviews:interview", args=[session.id], query={"q": position}))
 
 
 @require_POST
@@ -257,7 +258,7 @@ def results(request: HttpRequest, session_id: int) -> HttpResponse:
         "graded": len(answer_results) - pending,
         "overall": selectors.overall_score(answer_results),
         "summary": selectors.results_summary(answer_results),
-        "show_model_answers": session.kind == "practice",
+        "show_model_answers": session.kind == SessionKind.PRACTICE,
         "interview_set": interview_set,
     }
     template = "interviews/results.html"

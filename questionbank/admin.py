@@ -16,6 +16,7 @@ from questionbank import grader
 from questionbank.markdown import render_markdown
 from questionbank.models import (
     Choice,
+    Kind,
     Misconception,
     Question,
     RubricCriterion,
@@ -310,7 +311,7 @@ class QuestionAdmin(admin.ModelAdmin):
     @admin.action(description="Suggest rubric (replaces criteria of questions that have none)")
     def suggest_rubric(self, request: HttpRequest, queryset):
         filled = 0
-        for question in queryset.filter(kind="free_text").prefetch_related("criteria"):
+        for question in queryset.filter(kind=Kind.FREE_TEXT).prefetch_related("criteria"):
             if question.criteria.all():
                 continue
             if not question.model_answer.strip():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from questionbank.models import Kind
+
 MIN_CRITERIA = 3
 MAX_CRITERIA = 8
 MAX_CHOICES = 6
@@ -42,7 +44,7 @@ def question_problems(
             problems.append(
                 Problem(f"criteria[{index}].keywords", "needs at least one keyword or phrase")
             )
-    if kind == "multiple_choice":
+    if kind == Kind.MULTIPLE_CHOICE:
         correct = sum(1 for c in choices if c.get("is_correct"))
         if choices and correct != 1:
             problems.append(
