@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import openai
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 if TYPE_CHECKING:
     from grading.rubric import Criterion, Result
@@ -306,6 +307,24 @@ def build_messages(*, prompt: str, criteria: Sequence[Criterion], answer: str) -
 # --------------------------------------------------------------------------------------
 
 
+class _ReplyCriterion(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    index: int
+    label: str
+    verdict: str
+    quote: str
+
+
+class _Reply(BaseModel):
+    """The reply's shape, exactly: no extra keys, no coerced types."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    criteria: list[_ReplyCriterion]
+    feedback: str
+
+
 @dataclass(frozen=True)
 class _ParsedReply:
     items: tuple[tuple[int, str, str, str], ...]  # (index, label, verdict, quote) in rubric order
@@ -326,34 +345,27 @@ def _parse_reply(content: str, criteria: Sequence[Criterion]) -> _ParsedReply:
     def bad(detail: str) -> _BadReply:
         return _BadReply("bad_schema", detail)
 
-    if not isinstance(data, dict):
-        raise bad("the reply is not a JSON object")
-    if set(data) != {"criteria", "feedback"}:
-        raise bad(f"expected keys criteria, feedback; got {sorted(data)}")
-    items, feedback = data["criteria"], data["feedback"]
-    if not isinstance(feedback, str):
-        raise bad("feedback is not a string")
-    if not isinstance(items, list) or len(items) != len(criteria):
+    try:
+        reply = _Reply.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the reply"
+        raise bad(f"{where}: {first['msg']}") from None
+    if len(reply.criteria) != len(criteria):
         raise bad(f"expected a list of {len(criteria)} criteria")
 
     by_index: dict[int, tuple[int, str, str, str]] = {}
-    for item in items:
-        if not isinstance(item, dict) or set(item) != {"index", "label", "verdict", "quote"}:
-            raise bad("each criterion needs exactly index, label, verdict, quote")
-        index, label, verdict, quote = item["index"], item["label"], item["verdict"], item["quote"]
-        if isinstance(index, bool) or not isinstance(index, int):
-            raise bad(f"index {index!r} is not an integer")
+    for item in reply.criteria:
+        index, verdict = item.index, item.verdict.strip().lower()
         if not 1 <= index <= len(criteria) or index in by_index:
             raise bad(f"index {index} is out of range or repeated")
-        if not isinstance(label, str) or _label_key(label) != _label_key(criteria[index - 1].label):
+        if _label_key(item.label) != _label_key(criteria[index - 1].label):
             raise bad(f"label for criterion {index} does not match the rubric")
-        if not isinstance(verdict, str) or verdict.strip().lower() not in VERDICT_CREDIT:
-            raise bad(f"verdict {verdict!r} for criterion {index} is not met/partial/missed")
-        if not isinstance(quote, str):
-            raise bad(f"quote for criterion {index} is not a string")
-        by_index[index] = (index, criteria[index - 1].label, verdict.strip().lower(), quote)
+        if verdict not in VERDICT_CREDIT:
+            raise bad(f"verdict {item.verdict!r} for criterion {index} is not met/partial/missed")
+        by_index[index] = (index, criteria[index - 1].label, verdict, item.quote)
     ordered = tuple(by_index[i] for i in range(1, len(criteria) + 1))
-    return _ParsedReply(items=ordered, feedback=feedback.strip()[:MAX_FEEDBACK_CHARS])
+    return _ParsedReply(items=ordered, feedback=reply.feedback.strip()[:MAX_FEEDBACK_CHARS])
 
 
 def _label_key(label: str) -> str:
