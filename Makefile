@@ -40,6 +40,7 @@ lint: install-test
 	$(RUN) ruff format --check .
 	$(RUN) ruff check .
 	$(RUN) lint-imports
+	SECRET_KEY=$${SECRET_KEY:-lint-only-not-a-secret} $(RUN) mypy
 
 format: install-test
 	$(RUN) ruff format .

@@ -42,7 +42,7 @@ def _close_database_before_the_pool_starts(**_kwargs) -> None:
     for conn in connections.all(initialized_only=True):
         conn.close()
         if conn.settings_dict["OPTIONS"].get("pool"):
-            conn.close_pool()
+            conn.close_pool()  # type: ignore[attr-defined]  # PostgreSQL's wrapper has it
 
 
 @task_postrun.connect(weak=False)

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from queue import Empty
 from time import monotonic
+from typing import Any
 
 from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 class Channel(filesystem.Channel):
-    def _put(self, queue, payload, **kwargs):
+    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
         folder = Path(self.data_folder_out)
         # The same name scheme as kombu's (time-ordered, then the queue), so its reader,
         # size and purge keep working; the leading dot keeps the temp file out of them.
@@ -39,7 +40,7 @@ class Channel(filesystem.Channel):
             Path(temp).unlink(missing_ok=True)
             raise ChannelError(f"Cannot add a message to {folder}") from exc
 
-    def _get(self, queue):
+    def _get(self, queue: str) -> Any:  # type: ignore[override]  # as kombu's filesystem Channel
         try:
             return super()._get(queue)
         except ValueError:

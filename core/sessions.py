@@ -12,11 +12,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+from django.core.cache import caches
 
 
 class SessionStore(cached_db.SessionStore):
     def load(self):
-        data = self._cache.get(self.cache_key)
+        data = caches[settings.SESSION_CACHE_ALIAS].get(self.cache_key)
         if data is not None:
             return data
         data = DatabaseStore.load(self)
@@ -26,8 +27,9 @@ class SessionStore(cached_db.SessionStore):
 
     def save(self, must_create=False):
         DatabaseStore.save(self, must_create)
-        self._cache_put(self._session)
+        self._cache_put(dict(self.items()))
 
     def _cache_put(self, data) -> None:
         age = self.get_expiry_age(expiry=data.get("_session_expiry"))
-        self._cache.set(self.cache_key, data, min(age, settings.SESSION_CACHE_SECONDS))
+        timeout = min(age, settings.SESSION_CACHE_SECONDS)
+        caches[settings.SESSION_CACHE_ALIAS].set(self.cache_key, data, timeout)

@@ -48,7 +48,7 @@ class Throttle:
         count = _incr(caches["default"], cache_key, self.window_seconds)
         if count is None:  # the shared cache is unreachable
             logger.warning("rate-limit cache unavailable, counting locally")
-            count = _incr(_LOCAL, cache_key, self.window_seconds)
+            count = _incr(_LOCAL, cache_key, self.window_seconds) or 0
         return self._retry_after(window) if count > self.limit else 0
 
     def blocked_for(self, key: str) -> int:

@@ -40,7 +40,7 @@ def answer_check(*, snapshot: dict, text: str, with_llm: bool = False) -> Checke
             keyword_result=result,
         )
         flags = (*flags, *outcome.flags)
-        if outcome.ok and not outcome.needs_review:
+        if outcome.ok and not outcome.needs_review and outcome.score is not None:
             score = outcome.score
         elif outcome.needs_review:
             reasons.append("The LLM second opinion disagrees with the keyword grade.")

@@ -394,7 +394,7 @@ def suggest_rubric(prompt: str, model_answer: str, *, max_criteria: int = 8) -> 
     # for them keeps on-topic answers above off-topic ones. The grader gives prompt-only
     # criteria reduced credit, and none to an answer that merely copies the prompt.
     if prompt_used and PROMPT_TERMS_WEIGHT > 0 and len(criteria) < max_criteria:
-        order = sorted(prompt_used, key=prompt_used.get)
+        order = sorted(prompt_used, key=prompt_used.__getitem__)
         terms = [tokens.words[prompt_used[st]] for st in order]
         mean_w = sum(c.weight for c in criteria) / len(criteria) if criteria else 1.0
         criteria.append(

@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 if TYPE_CHECKING:
@@ -284,7 +285,9 @@ criterion in the order given and the label copied unchanged:
 candidate>"}}"""
 
 
-def build_messages(*, prompt: str, criteria: Sequence[Criterion], answer: str) -> list[dict]:
+def build_messages(
+    *, prompt: str, criteria: Sequence[Criterion], answer: str
+) -> list[ChatCompletionMessageParam]:
     """The chat messages for one grading call, with a fresh random boundary around the answer."""
     boundary = secrets.token_hex(12)
     while boundary in answer:  # astronomically unlikely; keeps the delimiters unforgeable

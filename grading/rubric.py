@@ -821,8 +821,10 @@ def _match_alt(alt: _Alt, ev: _Evidence) -> _Match | None:
     Single words: the first occurrence with the right polarity. Phrases: see
     ``_best_window``.
     """
-    occurrences = list(map(ev.index.get, alt.stems))
+    occurrences: list[list[int] | None] = list(map(ev.index.get, alt.stems))
     if len(occurrences) == 1:
+        if not occurrences[0]:
+            return None
         p, neg = _polar_occurrence(occurrences[0], ev, alt.negated)
         return _Match(1.0, (p,), neg, alt.all_prompt, False)
     found = [j for j, occ in enumerate(occurrences) if occ]  # phrase words in the answer
@@ -835,11 +837,12 @@ def _match_alt(alt: _Alt, ev: _Evidence) -> _Match | None:
         # one word of the phrase, maybe several times: each occurrence is a window alone,
         # the first with the right polarity wins (a prompt word never has one)
         j = found[0]
-        occ = occurrences[j][:MAX_OCCURRENCES]
+        occ = (occurrences[j] or [])[:MAX_OCCURRENCES]
         p, neg = _polar_occurrence(occ[:1] if alt.in_prompt[j] else occ, ev, alt.negated)
-        share, positions, prompt_only = alt.weights[j] / alt.total, (p,), alt.in_prompt[j]
+        share, prompt_only = alt.weights[j] / alt.total, alt.in_prompt[j]
+        positions: tuple[int, ...] = (p,)
     else:
-        events = sorted([(p, j) for j in found for p in occurrences[j][:MAX_OCCURRENCES]])
+        events = sorted([(p, j) for j in found for p in (occurrences[j] or [])[:MAX_OCCURRENCES]])
         share, positions, neg, prompt_only = _best_window(alt, ev, events)
     # uncommon words of the phrase, each on its own
     scattered = present >= alt.total and len(positions) < 2 and min(alt.rarities) >= 1.0
@@ -859,7 +862,7 @@ def _polar_occurrence(positions: list[int], ev: _Evidence, want_negated: bool) -
             return p, neg
         if first_negated is None:
             first_negated = neg
-    return positions[0], first_negated
+    return positions[0], bool(first_negated)
 
 
 def _best_window(
@@ -880,15 +883,15 @@ def _best_window(
     max_raw = 3 * len(weights) + 4
     want_negated = alt.negated
     best_key = (False, -1.0, 0)  # any window beats it
-    best = None
+    best: tuple[float, dict[int, int], bool, bool] | None = None
     ne = len(events)
     for a in range(ne):
         first, j0 = events[a]
         s_first = sentence[first]
         seen = {j0: first}  # phrase word -> its position in this window
         w = weights[j0]
-        matched_content = content[first]
-        nonprompt = not in_prompt[j0]
+        matched_content: int = content[first]
+        nonprompt: int = not in_prompt[j0]
         in_order = True
         last_j = j0
         p, k = first, 1
@@ -920,6 +923,7 @@ def _best_window(
                 if key[0] and share >= 1.0 and p - first == k - 1:
                     # in order and adjacent: cannot do better
                     return share, tuple(sorted(seen.values())), neg, False
+    assert best is not None  # ``events`` is never empty, and its first window always counts
     share, best_seen, neg, prompt_only = best
     return share, tuple(sorted(best_seen.values())), neg, prompt_only
 
@@ -1064,7 +1068,11 @@ def grade(
                 if credit >= 1.0:
                     break
         w = max(c.weight, 0.0)
-        if best_match is not None and _rejected(tokens, best_match.positions):
+        if (
+            best_match is not None
+            and best_alt is not None
+            and _rejected(tokens, best_match.positions)
+        ):
             # "Redis is a bad idea here", "avoid sharding": named, then turned down
             contradicted = (best_match, best_alt)
             best_match = best_alt = None

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from grading import rubric
@@ -235,10 +235,10 @@ def grade_override(*, answer, reviewer, score: float, comment: str) -> Grade:
         )
 
 
-def _answers():
+def _answers() -> QuerySet:
     """Answers, reached through the grade's own relation: grading sits below interviews
     and never imports it."""
-    return Grade._meta.get_field("answer").related_model.objects
+    return Grade.answer.field.related_model._default_manager.all()
 
 
 def ungraded_answer_ids(*, older_than_seconds: int, limit: int = 500) -> list[int]:

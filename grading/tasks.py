@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 # Acknowledged only once the grades are stored; re-queued if the worker dies; retried
 # with backoff. Safe because grading is idempotent.
-RELIABLE = {
+RELIABLE: dict[str, Any] = {
     "acks_late": True,
     "reject_on_worker_lost": True,
     "autoretry_for": (Exception,),

@@ -77,8 +77,10 @@ def word_info(raw: str) -> tuple[str, str]:
 
 
 # longest first; never "less"/"ful" ("stateless" is not "state")
-_DERIVATIONAL = ("ation", "ition", "ment", "ness", "abl", "ibl", "ion", "iti", "ive", "ism", "ist")
-_DERIVATIONAL += ("al", "iv", "ic")
+_DERIVATIONAL: tuple[str, ...] = (
+    *("ation", "ition", "ment", "ness", "abl", "ibl", "ion", "iti", "ive", "ism", "ist"),
+    *("al", "iv", "ic"),
+)
 _ROOT_CACHE: dict[str, str] = {}
 
 
@@ -287,14 +289,14 @@ class Tokens:
     def starts(self) -> list[int]:
         """Where each token starts in ``text``."""
         if self._starts is None:
-            self._starts = list(map(add, self._chunk_begins(), map(_FIRST_START, self._chunks)))
+            self._starts = list(map(add, self._chunk_begins(), map(_FIRST_START, self._one_word)))
         return self._starts
 
     @property
     def ends(self) -> list[int]:
         """Where each token ends in ``text``."""
         if self._ends is None:
-            self._ends = list(map(add, self._chunk_begins(), map(_FIRST_END, self._chunks)))
+            self._ends = list(map(add, self._chunk_begins(), map(_FIRST_END, self._one_word)))
         return self._ends
 
     def span(self, i: int, last: int | None = None) -> tuple[int, int]:
@@ -302,15 +304,22 @@ class Tokens:
         if last is None:
             last = i
         if self._chunks is None:
-            return self._starts[i], self._ends[last]
+            return self.starts[i], self.ends[last]
         begins = self._begins or self._chunk_begins()
         chunks = self._chunks
         return begins[i] + _FIRST_START(chunks[i]), begins[last] + _FIRST_END(chunks[last])
 
     def _chunk_begins(self) -> list[int]:
         if self._begins is None:
-            self._begins = list(accumulate(map(_SPAN, self._chunks), initial=0))
+            self._begins = list(accumulate(map(_SPAN, self._one_word), initial=0))
         return self._begins
+
+    @property
+    def _one_word(self) -> list[_Chunk]:
+        """The parsed chunks, one word each (kept only when offsets are worked out lazily)."""
+        if self._chunks is None:
+            raise ValueError("offsets were computed eagerly; there are no chunks")
+        return self._chunks
 
 
 # Break kinds between two words, as bit sets: the stronger of two breaks is their union.

@@ -55,7 +55,9 @@ class BankSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = [("", "Any topic")] + [
+        topic = self.fields["topic"]
+        assert isinstance(topic, forms.ChoiceField)
+        topic.choices = [("", "Any topic")] + [
             (t.slug, t.name) for t in Topic.objects.order_by("name")
         ]
         self.fields["q"].widget.input_type = "search"
@@ -183,7 +185,7 @@ class ChoiceForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not (data.get("text") or "").strip() and (
             data.get("is_correct") or (data.get("explanation") or "").strip()
         ):
@@ -240,7 +242,7 @@ class SampleForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if (data.get("text") or "").strip() and data.get("score") is None:
             self.add_error("score", "Give this sample the score a fair interviewer would.")
         return data

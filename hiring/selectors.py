@@ -34,6 +34,9 @@ from questionbank.models import Question, Status
 BANK_PAGE = 25
 STATUS_FILTERS = ("pending", "started", "completed", "expired", "revoked")
 
+HUMAN_HISTORY = "human_history"  # each answer's human overrides, oldest first
+NOT_ASKED = ""  # a ranking cell for a question this candidate was not asked
+
 
 def _role_of(user, team_ref: str) -> Subquery:
     return Subquery(
@@ -88,7 +91,7 @@ def private_question_for_member(*, user, question_id: int) -> tuple[Question, Ac
         .filter(id=question_id, team__isnull=False, member_role__isnull=False)
         .first()
     )
-    if question is None:
+    if question is None or question.team is None:
         raise Http404("No such question.")
     return question, Access(team=question.team, role=question.member_role)
 
@@ -262,8 +265,12 @@ def blind_code(invitation: Invitation) -> str:
     return digest[:6].upper()
 
 
-def candidate_name(invitation: Invitation) -> str:
-    return invitation.name or invitation.email or f"Candidate {blind_code(invitation)}"
+def candidate_name(invitation: Invitation, *, blinded: bool = False) -> str:
+    """How a reviewer sees the candidate: a pseudonym while they review blind."""
+    pseudonym = f"Candidate {blind_code(invitation)}"
+    if blinded:
+        return pseudonym
+    return invitation.name or invitation.email or pseudonym
 
 
 def invitations_scored_by(*, reviewer, set_ids: list[int]) -> set[int]:
@@ -297,7 +304,8 @@ class CandidateRow:
     results: list[AnswerResult]
     status: str
     score: float | None
-    cells: list[float | None] = field(default_factory=list)
+    # per column: the score, None while grading, NOT_ASKED when not in this candidate's version
+    cells: list[float | str | None] = field(default_factory=list)
     rank: int | None = None
     name: str = ""
     email: str = ""
@@ -365,7 +373,7 @@ def set_ranking(
         session = getattr(invitation, "session", None)
         answers = list(session.answers.all()) if session else []
         results = results_for(answers)
-        by_question = {
+        by_question: dict[int, float | str | None] = {
             r.answer.snapshot.get("id"): (
                 r.grade.score if r.grade and r.grade.score is not None else None
             )
@@ -378,8 +386,8 @@ def set_ranking(
             results=results,
             status=invitation.effective_status,
             score=overall_score(results) if results else None,
-            cells=[by_question.get(c.question_id, "") for c in columns],
-            name=f"Candidate {blind_code(invitation)}" if blinded else candidate_name(invitation),
+            cells=[by_question.get(c.question_id, NOT_ASKED) for c in columns],
+            name=candidate_name(invitation, blinded=blinded),
             email="" if blinded else invitation.email,
             blinded=blinded,
             graded=sum(1 for r in results if r.grade is not None),
@@ -459,7 +467,7 @@ def _review_prefetches() -> tuple[Prefetch, Prefetch]:
             queryset=Grade.objects.filter(kind=GraderKind.HUMAN)
             .select_related("reviewer")
             .order_by("created_at", "id"),
-            to_attr="human_history",
+            to_attr=HUMAN_HISTORY,
         ),
     )
 
@@ -478,7 +486,7 @@ def candidate_review(*, invitation: Invitation) -> CandidateReview:
             items.append(
                 ReviewItem(
                     result=result,
-                    history=result.answer.human_history,
+                    history=getattr(result.answer, HUMAN_HISTORY),
                     needs_review=_needs_review(result),
                 )
             )
@@ -502,11 +510,39 @@ def review_item(*, answer: Answer) -> ReviewItem:
     )
     result = results_for([answer])[0]
     return ReviewItem(
-        result=result, history=answer.human_history, needs_review=_needs_review(result)
+        result=result, history=getattr(answer, HUMAN_HISTORY), needs_review=_needs_review(result)
     )
 
 
 # --------------------------------------------------------------------------- review queue
+@dataclass(frozen=True)
+class QueueRow:
+    answer: Answer
+    invitation: Invitation
+    name: str  # a pseudonym when this reviewer reviews the set blind
+    grades: list[Grade]
+
+
+def review_queue_rows(*, team: Team, reviewer) -> list[QueueRow]:
+    """The review queue as this reviewer sees it."""
+    answers = [a for a in review_queue(team=team) if a.session.invitation is not None]
+    invitations = [a.session.invitation for a in answers if a.session.invitation]
+    blind_sets = blind_set_ids(reviewer=reviewer, set_ids={i.interview_set_id for i in invitations})
+    revealed = invitations_scored_by(reviewer=reviewer, set_ids=sorted(blind_sets))
+    return [
+        QueueRow(
+            answer=answer,
+            invitation=invitation,
+            name=candidate_name(
+                invitation,
+                blinded=invitation.interview_set_id in blind_sets and invitation.id not in revealed,
+            ),
+            grades=list(answer.grades.all()),
+        )
+        for answer, invitation in zip(answers, invitations, strict=True)
+    ]
+
+
 def review_queue(*, team: Team, limit: int = 200) -> QuerySet[Answer]:
     """Answers in the team's interviews that a grader flagged and no human has scored yet."""
     flagged = Grade.objects.filter(answer=OuterRef("pk"), is_current=True, needs_review=True)

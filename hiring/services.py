@@ -491,10 +491,8 @@ def invitation_unavailable(reason: str) -> InvitationUnavailable:
     return InvitationUnavailable(reason=reason, title=title, message=message, status_code=status)
 
 
-def _may_resume(session, *, known_session_ids: list[int], candidate) -> bool:
+def _may_resume(session: Session, *, known_session_ids: list[int], candidate) -> bool:
     """Only the browser (or signed-in account) that started an interview may reopen it."""
-    if session is None:
-        return False
     if session.id in known_session_ids:
         return True
     return bool(
@@ -521,7 +519,9 @@ def invitation_for_token(*, token: str, known_session_ids: list[int], candidate=
     status = invitation.effective_status
     if status in {InvitationStatus.STARTED, InvitationStatus.COMPLETED}:
         session = getattr(invitation, "session", None)
-        if not _may_resume(session, known_session_ids=known_session_ids, candidate=candidate):
+        if session is None or not _may_resume(
+            session, known_session_ids=known_session_ids, candidate=candidate
+        ):
             raise invitation_unavailable("used")
     elif status != InvitationStatus.PENDING:
         raise invitation_unavailable(status)
@@ -545,7 +545,9 @@ def invitation_start(*, token: str, candidate=None, known_session_ids: list[int]
         )
         if invitation.status != InvitationStatus.PENDING:
             session = Session.objects.filter(invitation=invitation).first()
-            if _may_resume(session, known_session_ids=known_session_ids, candidate=candidate):
+            if session is not None and _may_resume(
+                session, known_session_ids=known_session_ids, candidate=candidate
+            ):
                 return session
             raise invitation_unavailable(
                 "used" if invitation.status != InvitationStatus.REVOKED else "revoked"

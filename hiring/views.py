@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.http import HtmxHttpRequest
 from core.links import absolute_url
 from core.throttle import Throttle, too_many_requests
 from grading.answer_check import answer_check, question_samples_check, result_segments
@@ -23,7 +24,7 @@ from grading.calibration import Graded, question_calibration
 from grading.ideas import suggest_ideas
 from grading.services import criteria_records
 from hiring import exports, forms, selectors, services
-from hiring.models import InvitationStatus
+from hiring.models import InvitationStatus, Role
 from hiring.services import HiringError, InvitationUnavailable, QuestionInvalid
 from hiring.tokens import token_hash
 from interviews.selectors import INVITED_SESSIONS_KEY
@@ -37,11 +38,13 @@ INVITE_TOKEN_THROTTLE = Throttle(scope="invite-token", limit=30, window_seconds=
 INVITE_CREATE_THROTTLE = Throttle(scope="invite-create", limit=200, window_seconds=3600)
 
 
-def _client_ip(request: HttpRequest) -> str:
+def _client_ip(request: HtmxHttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def _hx_or_redirect(request: HttpRequest, partial: str, context: dict, url: str) -> HttpResponse:
+def _hx_or_redirect(
+    request: HtmxHttpRequest, partial: str, context: dict, url: str
+) -> HttpResponse:
     if request.htmx:
         return render(request, partial, context)
     return redirect(url)
@@ -50,7 +53,7 @@ def _hx_or_redirect(request: HttpRequest, partial: str, context: dict, url: str)
 # --------------------------------------------------------------------------- teams
 @require_safe
 @login_required
-def teams(request: HttpRequest) -> HttpResponse:
+def teams(request: HtmxHttpRequest) -> HttpResponse:
     memberships = selectors.memberships_for_user(user=request.user)
     return render(
         request, "hiring/teams.html", {"memberships": memberships, "form": forms.TeamForm()}
@@ -59,7 +62,7 @@ def teams(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: HtmxHttpRequest) -> HttpResponse:
     form = forms.TeamForm(request.POST)
     if not form.is_valid():
         memberships = selectors.memberships_for_user(user=request.user)
@@ -82,21 +85,21 @@ def _team_context(request, access, **extra) -> dict:
         "queue_count": selectors.review_queue(team=team).count(),
         "set_form": forms.SetForm(),
         "member_form": forms.MemberAddForm(),
-        "role_choices": forms.MemberRoleForm.base_fields["role"].choices,
+        "role_choices": Role.choices,
         **extra,
     }
 
 
 @require_safe
 @login_required
-def team(request: HttpRequest, slug: str) -> HttpResponse:
+def team(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = selectors.team_for_member(user=request.user, slug=slug)
     return render(request, "hiring/team.html", _team_context(request, access))
 
 
 @require_POST
 @login_required
-def member_add(request: HttpRequest, slug: str) -> HttpResponse:
+def member_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = selectors.team_for_member(user=request.user, slug=slug)
     access.require_manage()
     form = forms.MemberAddForm(request.POST)
@@ -119,7 +122,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def member_role(request: HtmxHttpRequest, slug: str, membership_id: int) -> HttpResponse:
     access = selectors.team_for_member(user=request.user, slug=slug)
     access.require_manage()
     membership = selectors.membership_in_team(team=access.team, membership_id=membership_id)
@@ -136,7 +139,7 @@ def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
 
 @require_POST
 @login_required
-def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def member_remove(request: HtmxHttpRequest, slug: str, membership_id: int) -> HttpResponse:
     access = selectors.team_for_member(user=request.user, slug=slug)
     access.require_manage()
     membership = selectors.membership_in_team(team=access.team, membership_id=membership_id)
@@ -153,7 +156,7 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 
 @require_POST
 @login_required
-def set_create(request: HttpRequest, slug: str) -> HttpResponse:
+def set_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = selectors.team_for_member(user=request.user, slug=slug)
     access.require_write()
     form = forms.SetForm(request.POST)
@@ -171,31 +174,9 @@ def set_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @never_cache  # candidates' answers and grades: never kept by a browser or proxy
 @login_required
-def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
+def review_queue(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = selectors.team_for_member(user=request.user, slug=slug)
-    answers = list(selectors.review_queue(team=access.team))
-    blind_sets = selectors.blind_set_ids(
-        reviewer=request.user,
-        set_ids={a.session.invitation.interview_set_id for a in answers},
-    )
-    revealed = selectors.invitations_scored_by(reviewer=request.user, set_ids=sorted(blind_sets))
-    rows = []
-    for answer in answers:
-        invitation = answer.session.invitation
-        blinded = invitation.interview_set_id in blind_sets and invitation.id not in revealed
-        name = (
-            f"Candidate {selectors.blind_code(invitation)}"
-            if blinded
-            else selectors.candidate_name(invitation)
-        )
-        rows.append(
-            {
-                "answer": answer,
-                "invitation": invitation,
-                "name": name,
-                "grades": list(answer.grades.all()),
-            }
-        )
+    rows = selectors.review_queue_rows(team=access.team, reviewer=request.user)
     return render(
         request, "hiring/queue.html", {"team": access.team, "access": access, "rows": rows}
     )
@@ -222,14 +203,14 @@ def _builder_context(request, interview_set, access, search_form=None, **extra) 
 
 @require_safe
 @login_required
-def builder(request: HttpRequest, set_id: int) -> HttpResponse:
+def builder(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
     return render(request, "hiring/builder.html", _builder_context(request, interview_set, access))
 
 
 @require_POST
 @login_required
-def set_settings(request: HttpRequest, set_id: int) -> HttpResponse:
+def set_settings(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
     access.require_write()
     form = forms.SetForm(request.POST, instance=interview_set)
@@ -254,7 +235,7 @@ def set_settings(request: HttpRequest, set_id: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def bank(request: HttpRequest, set_id: int) -> HttpResponse:
+def bank(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
     if not request.htmx:
         return redirect(reverse("hiring:builder", args=[set_id], query=request.GET))
@@ -286,7 +267,7 @@ def _parse_query(query: str) -> QueryDict:
 
 @require_POST
 @login_required
-def item_add(request: HttpRequest, set_id: int) -> HttpResponse:
+def item_add(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
     access.require_write()
     question = selectors.question_by_id(request.POST.get("question", ""))
@@ -304,7 +285,7 @@ def item_add(request: HttpRequest, set_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def item_remove(request: HttpRequest, set_id: int, item_id: int) -> HttpResponse:
+def item_remove(request: HtmxHttpRequest, set_id: int, item_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
     access.require_write()
     services.set_item_remove(interview_set=interview_set, item_id=item_id)
@@ -313,7 +294,7 @@ def item_remove(request: HttpRequest, set_id: int, item_id: int) -> HttpResponse
 
 @require_POST
 @login_required
-def item_move(request: HttpRequest, set_id: int, item_id: int) -> HttpResponse:
+def item_move(request: HtmxHttpRequest, set_id: int, item_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
     access.require_write()
     offset = -1 if request.POST.get("direction") == "up" else 1
@@ -507,7 +488,7 @@ def _filled_rows(formset) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def question_new(request: HttpRequest, set_id: int) -> HttpResponse:
+def question_new(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
     access.require_write()
     if request.method == "POST":
@@ -525,7 +506,7 @@ def question_new(request: HttpRequest, set_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
+def question_edit(request: HtmxHttpRequest, question_id: int) -> HttpResponse:
     question, access = selectors.private_question_for_member(
         user=request.user, question_id=question_id
     )
@@ -578,7 +559,7 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def question_retire(request: HttpRequest, question_id: int) -> HttpResponse:
+def question_retire(request: HtmxHttpRequest, question_id: int) -> HttpResponse:
     question, access = selectors.private_question_for_member(
         user=request.user, question_id=question_id
     )
@@ -615,7 +596,7 @@ def _invitations_context(request, interview_set, access, **extra) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def invitations(request: HttpRequest, set_id: int) -> HttpResponse:
+def invitations(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
     if request.method == "GET":
         return render(
@@ -673,7 +654,7 @@ def _invitation_row(request, invitation, access, *, error: str = "") -> HttpResp
 
 @require_POST
 @login_required
-def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_revoke(request: HtmxHttpRequest, invitation_id: int) -> HttpResponse:
     invitation, access = selectors.invitation_for_member(
         user=request.user, invitation_id=invitation_id
     )
@@ -687,7 +668,7 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def invitation_extend(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_extend(request: HtmxHttpRequest, invitation_id: int) -> HttpResponse:
     invitation, access = selectors.invitation_for_member(
         user=request.user, invitation_id=invitation_id
     )
@@ -710,7 +691,7 @@ def _is_blind(request, set_id: int) -> bool:
 @require_safe
 @never_cache  # candidates' answers and grades: never kept by a browser or proxy
 @login_required
-def results(request: HttpRequest, set_id: int) -> HttpResponse:
+def results(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
     filter_form = forms.StatusFilterForm(request.GET or None)
     blind = _is_blind(request, set_id)
@@ -735,7 +716,7 @@ def results(request: HttpRequest, set_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def blind_toggle(request: HttpRequest, set_id: int) -> HttpResponse:
+def blind_toggle(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     """Blind review is a reviewer's own choice, kept until they turn it off."""
     interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
     services.blind_review_set(
@@ -750,7 +731,7 @@ def _export_name(interview_set, ext: str) -> str:
 
 @require_safe
 @login_required
-def results_csv(request: HttpRequest, set_id: int) -> HttpResponse:
+def results_csv(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
     ranking = selectors.set_ranking(interview_set=interview_set)
     response = HttpResponse(exports.ranking_csv(ranking), content_type="text/csv; charset=utf-8")
@@ -761,7 +742,7 @@ def results_csv(request: HttpRequest, set_id: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def results_json(request: HttpRequest, set_id: int) -> HttpResponse:
+def results_json(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
     ranking = selectors.set_ranking(interview_set=interview_set)
     response = JsonResponse(exports.ranking_json(ranking), json_dumps_params={"indent": 2})
@@ -784,11 +765,7 @@ def _candidate_context(request, invitation, access) -> dict:
         "access": access,
         "review": review,
         "blinded": blinded,
-        "name": (
-            f"Candidate {selectors.blind_code(invitation)}"
-            if blinded
-            else selectors.candidate_name(invitation)
-        ),
+        "name": selectors.candidate_name(invitation, blinded=blinded),
         "override_form": forms.OverrideForm(),
         "show_model_answers": True,
     }
@@ -797,7 +774,7 @@ def _candidate_context(request, invitation, access) -> dict:
 @require_safe
 @never_cache  # candidates' answers and grades: never kept by a browser or proxy
 @login_required
-def candidate(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def candidate(request: HtmxHttpRequest, invitation_id: int) -> HttpResponse:
     invitation, access = selectors.invitation_for_member(
         user=request.user, invitation_id=invitation_id
     )
@@ -806,7 +783,7 @@ def candidate(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def answer_override(request: HttpRequest, invitation_id: int, answer_id: int) -> HttpResponse:
+def answer_override(request: HtmxHttpRequest, invitation_id: int, answer_id: int) -> HttpResponse:
     invitation, access = selectors.invitation_for_member(
         user=request.user, invitation_id=invitation_id
     )
@@ -844,7 +821,7 @@ def answer_override(request: HttpRequest, invitation_id: int, answer_id: int) ->
 
 @require_POST
 @login_required
-def candidate_confirm(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def candidate_confirm(request: HtmxHttpRequest, invitation_id: int) -> HttpResponse:
     invitation, access = selectors.invitation_for_member(
         user=request.user, invitation_id=invitation_id
     )
@@ -876,7 +853,7 @@ def _remember_session(request, session_id: int) -> None:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def invite(request: HttpRequest, token: str) -> HttpResponse:
+def invite(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The candidate's landing page: what to expect, and a Start button (POST)."""
     ip = _client_ip(request)
     retry_after = INVITE_BAD_THROTTLE.blocked_for(ip) or INVITE_TOKEN_THROTTLE.hit(

@@ -104,6 +104,7 @@ def write(
 def _aware(value: datetime | str) -> datetime:
     # A value computed by a subquery carries no column type, so SQLite returns it as the
     # text it stores (UTC); PostgreSQL returns a timezone-aware datetime.
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        raise ValueError(f"not a date and time: {value!r}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

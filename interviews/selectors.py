@@ -69,7 +69,7 @@ def invited_from(session: Session):
     if session.invitation_id is None:
         return None
     invited = Session.objects.select_related("invitation__interview_set__team").get(id=session.id)
-    return invited.invitation.interview_set
+    return invited.invitation.interview_set if invited.invitation else None
 
 
 def answers_with_grades(session: Session) -> list[Answer]:
@@ -152,15 +152,17 @@ class ResultsSummary:
 
 
 def results_summary(results: list[AnswerResult], *, limit: int = 3) -> ResultsSummary:
-    met, missed, wrong = [], [], []
+    met: list[str] = []
+    missed: list[str] = []
+    wrong: list[str] = []
     for r in results:
         if not r.keyword:
             continue
         for v in r.keyword.verdicts:
             (met if v["verdict"] == "met" else missed).append(v["label"])
         wrong += [m["claim"] for m in r.keyword.misconceptions]
-    scored = [r for r in results if r.grade and r.grade.score is not None]
-    study = sorted((r for r in scored if r.grade.score < 70), key=lambda r: r.grade.score)
+    scored = [(r.grade.score, r) for r in results if r.grade and r.grade.score is not None]
+    study = [r for score, r in sorted(scored, key=lambda pair: pair[0]) if score < 70]
     return ResultsSummary(
         strongest=list(dict.fromkeys(met))[:limit],
         weakest=list(dict.fromkeys(missed))[:limit],

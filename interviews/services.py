@@ -9,6 +9,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -208,7 +209,7 @@ def answer_save_draft(
     return SaveResult(saved_at=now, deadline=written.deadline, revision=written.revision)
 
 
-def _explain_refused_save(*, session_id: int, position: int, candidate_id: int | None):
+def _explain_refused_save(*, session_id: int, position: int, candidate_id: int | None) -> NoReturn:
     """The write matched nothing: say why, and close a session whose time ran out."""
     session = Session.objects.filter(id=session_id).first()
     if session is None or candidate_id not in (None, session.candidate_id):

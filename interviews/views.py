@@ -6,13 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.http import HtmxHttpRequest
 from core.throttle import Throttle, too_many_requests
 from interviews import selectors, services
 from interviews.charts import topic_bars, trend_chart
@@ -39,7 +40,7 @@ def _clock_headers(response: HttpResponse, deadline) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: HtmxHttpRequest) -> HttpResponse:
     form = StartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -70,7 +71,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @never_cache  # Back after submitting must not show a cached page with a live clock
-def interview(request: HttpRequest, session_id: int) -> HttpResponse:
+def interview(request: HtmxHttpRequest, session_id: int) -> HttpResponse:
     if login_needed := _login_first(request, session_id):
         return login_needed
     session, answers = selectors.session_answers_for_request(request=request, session_id=session_id)
@@ -105,7 +106,7 @@ def interview(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @require_POST
-def save_answer(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+def save_answer(request: HtmxHttpRequest, session_id: int, position: int) -> HttpResponse:
     # The access check is part of the write itself (see interviews/drafts.py); the
     # session is read only to explain a refusal.
     candidate_id = selectors.session_writer_id(request=request, session_id=session_id)
@@ -141,7 +142,7 @@ def save_answer(request: HttpRequest, session_id: int, position: int) -> HttpRes
     return redirect(_after_save_url(session_id, position, data["go"]))
 
 
-def _login_first(request: HttpRequest, session_id: int) -> HttpResponse | None:
+def _login_first(request: HtmxHttpRequest, session_id: int) -> HttpResponse | None:
     """A signed-out visitor without the invitation is asked to log in (then comes back),
     rather than told the page does not exist."""
     if request.user.is_authenticated or selectors.holds_invitation(request, session_id):
@@ -182,7 +183,7 @@ def _save_problem(
 
 
 @require_POST
-def toggle_flag(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+def toggle_flag(request: HtmxHttpRequest, session_id: int, position: int) -> HttpResponse:
     session = selectors.session_get_for_request(request=request, session_id=session_id)
     try:
         flagged = services.answer_toggle_flag(session=session, position=position)
@@ -202,7 +203,7 @@ def toggle_flag(request: HttpRequest, session_id: int, position: int) -> HttpRes
 
 @require_POST
 @never_cache
-def submit(request: HttpRequest, session_id: int) -> HttpResponse:
+def submit(request: HtmxHttpRequest, session_id: int) -> HttpResponse:
     session, answers = selectors.session_answers_for_request(request=request, session_id=session_id)
     if session.is_open and not request.POST.get("confirmed"):
         unanswered = [a.position + 1 for a in answers if not a.is_answered]
@@ -234,7 +235,7 @@ def submit(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_safe
 @never_cache
-def results(request: HttpRequest, session_id: int) -> HttpResponse:
+def results(request: HtmxHttpRequest, session_id: int) -> HttpResponse:
     if login_needed := _login_first(request, session_id):
         return login_needed
     session = selectors.session_get_for_request(request=request, session_id=session_id)
@@ -269,7 +270,7 @@ def results(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     progress = selectors.candidate_progress(user=request.user)
     return render(
         request,
@@ -285,7 +286,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def retry_question(request: HttpRequest, question_id: int) -> HttpResponse:
+def retry_question(request: HtmxHttpRequest, question_id: int) -> HttpResponse:
     try:
         session = services.session_retry_question(candidate=request.user, question_id=question_id)
     except InterviewError as exc:
@@ -296,7 +297,7 @@ def retry_question(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
-def practise_weakest(request: HttpRequest) -> HttpResponse:
+def practise_weakest(request: HtmxHttpRequest) -> HttpResponse:
     """GET shows what "practise my weakest topics" will start; POST starts it."""
     plan = selectors.weakest_plan(progress=selectors.candidate_progress(user=request.user))
     if plan is None:

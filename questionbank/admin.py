@@ -30,6 +30,8 @@ from questionbank.services import bank_import, criteria_replace, questions_set_s
 from questionbank.validation import question_problems
 from questionbank.yaml_format import BankFormatError
 
+CRITERIA_COUNT = "criteria_count_annotated"  # the change list's annotation
+
 
 class KeywordsField(forms.CharField):
     """Keywords edited one per line, stored as a JSON list."""
@@ -157,8 +159,8 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportForm(forms.Form):
-    files = MultipleFileField(
-        help_text="One or more bank YAML files (see docs/question-format.md)."
+    bank_files = MultipleFileField(
+        label="Files", help_text="One or more bank YAML files (see docs/question-format.md)."
     )
     overwrite = forms.BooleanField(
         required=False,
@@ -233,7 +235,7 @@ class QuestionAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(_criteria=Count("criteria"))
+            .annotate(**{CRITERIA_COUNT: Count("criteria")})
             .prefetch_related(*CONTENT_RELATIONS, "samples")
         )
 
@@ -254,9 +256,9 @@ class QuestionAdmin(admin.ModelAdmin):
             {"status": status, "checks": checks},
         )
 
-    @admin.display(description="criteria", ordering="_criteria")
+    @admin.display(description="criteria", ordering=CRITERIA_COUNT)
     def criteria_count(self, obj: Question) -> int:
-        return obj._criteria
+        return getattr(obj, CRITERIA_COUNT)
 
     @admin.display(description="Rendered prompt and model answer")
     def preview(self, obj: Question):
@@ -347,7 +349,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
             with tempfile.TemporaryDirectory() as tmp:
                 paths = []
-                for upload in form.cleaned_data["files"]:
+                for upload in form.cleaned_data["bank_files"]:
                     target = Path(tmp) / Path(upload.name).name
                     target.write_bytes(upload.read())
                     paths.append(target)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.db import models
 
 from questionbank.models import (
     Choice,
@@ -149,7 +150,9 @@ def _slug_of(raw: Any) -> str | None:
     return _text(raw.get("slug")).strip() or None if isinstance(raw, dict) else None
 
 
-def _choice_value(value: Any, allowed: type, where: str, problems: list[str]) -> Any:
+def _choice_value(
+    value: Any, allowed: type[models.TextChoices], where: str, problems: list[str]
+) -> Any:
     if value not in allowed.values:
         problems.append(f"{where}: must be one of {', '.join(allowed.values)} (got {value!r})")
     return value

@@ -172,12 +172,12 @@ def test_admin_upload_imports_yaml(curator_client, tmp_path):
 
     upload = SimpleUploadedFile("caching.yaml", GOOD.encode())
     response = curator_client.post(
-        reverse("admin:questionbank_question_import"), {"files": [upload]}, follow=True
+        reverse("admin:questionbank_question_import"), {"bank_files": [upload]}, follow=True
     )
     assert b"2 created" in response.content
     bad = SimpleUploadedFile("bad.yaml", b"topic: [")
     response = curator_client.post(
-        reverse("admin:questionbank_question_import"), {"files": [bad]}, follow=True
+        reverse("admin:questionbank_question_import"), {"bank_files": [bad]}, follow=True
     )
     assert b"Nothing was imported" in response.content
 

@@ -243,7 +243,7 @@ def test_malformed_bank_file_via_admin_is_refused_whole(kind, client):
     client.force_login(UserFactory(username="curator", is_staff=True, is_superuser=True))
     upload = SimpleUploadedFile("bad.yaml", BAD_BANK_FILES[kind])
     response = client.post(
-        reverse("admin:questionbank_question_import"), {"files": [upload]}, follow=True
+        reverse("admin:questionbank_question_import"), {"bank_files": [upload]}, follow=True
     )
     assert response.status_code == 200
     html = response.content.decode()
