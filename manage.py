@@ -11,10 +11,11 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+    from environs import EnvError
 
     try:
         execute_from_command_line(sys.argv)
-    except ImproperlyConfigured as exc:
+    except (ImproperlyConfigured, EnvError) as exc:
         # A missing setting is the operator's to fix: say which, without a traceback.
         sys.exit(f"Viva cannot start: {exc}")
 

@@ -7,23 +7,16 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config.env import (
-    database_from_url,
-    env_bool,
-    env_float,
-    env_int,
-    env_list,
-    env_str,
-)
+from config.env import database_from_url, env, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("VIVA_VAR_DIR") or BASE_DIR / "var")
+VAR_DIR = Path(env.str("VIVA_VAR_DIR", "") or BASE_DIR / "var")
 # Local state (SQLite file, filesystem broker queue) lives here, gitignored.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", False)
+DEBUG = env.bool("DEBUG", False)
 
-SECRET_KEY = env_str("SECRET_KEY")
+SECRET_KEY = env.str("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -86,18 +79,14 @@ TEMPLATES = [
 ]
 
 # Database: SQLite under var/ by default; PostgreSQL (pooled) from DATABASE_URL.
-DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'viva.sqlite3'}"
-DATABASES = {
-    "default": database_from_url(
-        DATABASE_URL, base_dir=BASE_DIR, pool=env_bool("DATABASE_POOL", True)
-    )
-}
+DATABASE_URL = env.str("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'viva.sqlite3'}"
+DATABASES = {"default": database_from_url(DATABASE_URL, pool=env.bool("DATABASE_POOL", True))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's ModelBackend, with the logged-in user read from the shared cache when there
 # is one (core/auth.py).
 AUTHENTICATION_BACKENDS = ["core.auth.CachedUserBackend"]
-USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300)
+USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", 300)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -110,18 +99,18 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = env_str("TIME_ZONE", "UTC")
+TIME_ZONE = env.str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
+STATIC_ROOT = Path(env.str("STATIC_ROOT", "") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG and env_bool("STATIC_MANIFEST", True)
+        if not DEBUG and env.bool("STATIC_MANIFEST", True)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
@@ -129,7 +118,7 @@ STORAGES = {
 MAILERS = {
     "default": {
         # Console in development; SMTP (configured below) otherwise.
-        "BACKEND": env_str("EMAIL_BACKEND")
+        "BACKEND": env.str("EMAIL_BACKEND", "")
         or (
             "django.core.mail.backends.console.EmailBackend"
             if DEBUG
@@ -138,23 +127,23 @@ MAILERS = {
         "OPTIONS": {
             key: value
             for key, value in {
-                "host": env_str("EMAIL_HOST"),
-                "port": env_int("EMAIL_PORT", 0) or None,
-                "username": env_str("EMAIL_HOST_USER"),
-                "password": env_str("EMAIL_HOST_PASSWORD"),
-                "use_tls": env_bool("EMAIL_USE_TLS", False) or None,
+                "host": env.str("EMAIL_HOST", ""),
+                "port": env.int("EMAIL_PORT", 0) or None,
+                "username": env.str("EMAIL_HOST_USER", ""),
+                "password": env.str("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env.bool("EMAIL_USE_TLS", False) or None,
             }.items()
             if value
         },
     }
 }
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Viva <viva@localhost>")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Viva <viva@localhost>")
 # Absolute links in emails (invitations, completion notices), e.g. https://viva.example.com
-SITE_URL = env_str("SITE_URL").rstrip("/")
+SITE_URL = env.str("SITE_URL", "").rstrip("/")
 
 # Redis is optional: without it the Celery broker falls back to kombu's filesystem
 # transport under var/, so `make run` needs no other server.
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env.str("REDIS_URL", "")
 # kombu's filesystem transport ignores the host; naming one spares a warning per connection.
 CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 if not REDIS_URL:
@@ -179,7 +168,7 @@ if not REDIS_URL:
     for folder in ("broker/queue", "broker/processed", "broker/control", "celery-results"):
         (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -203,7 +192,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Rate-limit counters must be shared by every web process in production: point
 # CACHE_URL at Redis there. Unset, each process counts on its own (fine for one).
-CACHE_URL = env_str("CACHE_URL")
+CACHE_URL = env.str("CACHE_URL", "")
 CACHES = {
     "default": (
         {
@@ -227,22 +216,22 @@ CACHES = {
 # CACHE_URL sessions stay database-only.
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 SESSION_ENGINE = "core.sessions" if CACHE_URL else "django.contrib.sessions.backends.db"
-SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 300)
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", 300)
 
 # Grading
-GRADING_SWEEP_AFTER_SECONDS = env_int("GRADING_SWEEP_AFTER_SECONDS", 180)
-OPENAI_API_KEY = env_str("OPENAI_API_KEY")
-OPENAI_BASE_URL = env_str("OPENAI_BASE_URL") or None
-GRADING_LLM_MODEL = env_str("GRADING_LLM_MODEL")
-GRADING_LLM_TIMEOUT = env_float("GRADING_LLM_TIMEOUT", 20.0)
-GRADING_LLM_DAILY_BUDGET = env_int("GRADING_LLM_DAILY_BUDGET", 500)
-GRADING_LLM_MAX_UPLIFT = env_float("GRADING_LLM_MAX_UPLIFT", 15.0)
-GRADING_LLM_DISAGREEMENT = env_float("GRADING_LLM_DISAGREEMENT", 25.0)
+GRADING_SWEEP_AFTER_SECONDS = env.int("GRADING_SWEEP_AFTER_SECONDS", 180)
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", "")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", "") or None
+GRADING_LLM_MODEL = env.str("GRADING_LLM_MODEL", "")
+GRADING_LLM_TIMEOUT = env.float("GRADING_LLM_TIMEOUT", 20.0)
+GRADING_LLM_DAILY_BUDGET = env.int("GRADING_LLM_DAILY_BUDGET", 500)
+GRADING_LLM_MAX_UPLIFT = env.float("GRADING_LLM_MAX_UPLIFT", 15.0)
+GRADING_LLM_DISAGREEMENT = env.float("GRADING_LLM_DISAGREEMENT", 25.0)
 
 # Interviews
-ANSWER_MAX_CHARS = env_int("ANSWER_MAX_CHARS", 20_000)
-DEADLINE_GRACE_SECONDS = env_int("DEADLINE_GRACE_SECONDS", 5)
-INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+ANSWER_MAX_CHARS = env.int("ANSWER_MAX_CHARS", 20_000)
+DEADLINE_GRACE_SECONDS = env.int("DEADLINE_GRACE_SECONDS", 5)
+INVITATION_DAYS = env.int("INVITATION_DAYS", 7)
 
 # Security. Scripts and styles come only from our own static files: htmx is
 # configured (meta tag) to inject no inline styles, and no template uses inline JS.
@@ -264,14 +253,14 @@ SESSION_COOKIE_HTTPONLY = True
 # How many reverse proxies (load balancer, TLS terminator) stand in front of the app.
 # Only then is X-Forwarded-Proto trusted to say a request came over HTTPS; without a
 # proxy, any client could send the header.
-TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", 0)
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
     if TRUSTED_PROXY_HOPS:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
@@ -280,6 +269,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
