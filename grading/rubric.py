@@ -48,7 +48,7 @@ __all__ = [
     "grade",
 ]
 
-GRADER_VERSION = "keyword-2"  # keyword-1: before misconceptions, rejections and 20 % partials
+GRADER_VERSION = "keyword-3"  # 2: before insufficient or dispreferred claims; 1: before claims
 
 # --------------------------------------------------------------------------- tunables
 # Phrase matching
@@ -1238,7 +1238,7 @@ def _claim_window(alt: _Alt, ev: _Evidence, tokens: Tokens) -> tuple[int, ...] |
                 if words[i] in NEGATIONS and is_negation_at(tokens, i)
             )
             # "X means no races" is the claim; "X doesn't mean no races" denies it
-            if cues == alt.negated and not _rejected(tokens, tuple(positions)):
+            if cues == alt.negated and not _rejected(tokens, tuple(positions), claim=True):
                 return tuple(positions)
     return None
 
@@ -1255,15 +1255,27 @@ _DISAPPROVAL = word_set(
 )
 _FILLER = word_set("really actually usually always generally here there just a an the very such")
 _AVOID = word_set("avoid avoids avoiding avoided")
+_CLAIM_APPROVAL = _APPROVAL | word_set(
+    "enough sufficient safe secure reliable correct true work works"
+)
+_PREFERRED_TO = {("rather", "than"), ("instead", "of")}
 
 
-def _rejected(tokens: Tokens, positions: tuple[int, ...]) -> bool:
-    """Is the idea at ``positions`` named only to be turned down, in the same clause?"""
+def _rejected(tokens: Tokens, positions: tuple[int, ...], *, claim: bool = False) -> bool:
+    """Is the idea at ``positions`` named only to be turned down, in the same clause?
+
+    A wrong ``claim`` is also turned down by calling it insufficient ("stripping script
+    tags isn't enough") or by preferring something else to it ("rather than a shared
+    database"); an idea of the rubric keeps its credit then: naming it as not enough on
+    its own still names it."""
     words, clause = tokens.words, tokens.clause
     first, last = positions[0], positions[-1]
     for i in range(max(0, first - 2), first):
         if words[i] in _AVOID and clause[i] == clause[first]:
             return True
+    if claim and first >= 2 and (words[first - 2], words[first - 1]) in _PREFERRED_TO:
+        return True
+    approval = _CLAIM_APPROVAL if claim else _APPROVAL
     end = min(len(words), last + 8)
     i = last + 1
     while i < end and clause[i] == clause[last] and words[i] in _FILLER:
@@ -1279,7 +1291,7 @@ def _rejected(tokens: Tokens, positions: tuple[int, ...]) -> bool:
         w = words[j]
         if w in NEGATIONS:
             negated = True
-        elif w in _APPROVAL:
+        elif w in approval:
             return negated
         elif w in _DISAPPROVAL:
             return not negated

@@ -156,3 +156,44 @@ def test_a_substantial_on_topic_answer_graded_low_is_flagged():
     assert "substantial_low_score" in result.flags
     short = grade(API_PROMPT, API, "Just make it fast.")
     assert "substantial_low_score" not in short.flags
+
+
+XSS_PROMPT = "What is cross-site scripting and how do you prevent it?"
+XSS = (
+    Criterion(
+        "Escape output for its context", ("escape output", "context-aware escaping"), 3, True
+    ),
+    Criterion("A content security policy", ("content security policy", "csp"), 2),
+)
+STRIP_MYTH = Misconception(
+    claim="Removing <script> tags from input is enough to stop XSS",
+    phrasings=("strip script tags from input", "removing script tags"),
+    explanation="Script also runs from attributes and URLs.",
+    cap=20,
+)
+SHARED_DB = Misconception(
+    claim="Keeping one shared database keeps services independent",
+    phrasings=("keep the shared database",),
+    explanation="A shared schema couples every service's releases.",
+    penalty=20,
+)
+
+
+def test_calling_a_wrong_claim_insufficient_denies_it():
+    said = "Removing script tags isn't enough: escape output for its context and add a CSP."
+    believed = "I would strip script tags from input, then store it, and add a CSP."
+    assert not grade(XSS_PROMPT, XSS, said, misconceptions=[STRIP_MYTH]).misconceptions
+    assert grade(XSS_PROMPT, XSS, believed, misconceptions=[STRIP_MYTH]).misconceptions
+
+
+def test_preferring_something_else_to_a_wrong_claim_denies_it():
+    prompt = "Should the new services keep the monolith's database?"
+    said = "Give each service its own schema rather than keep the shared database."
+    believed = "Honestly I'd keep the shared database and let Orders join customers."
+    assert not grade(prompt, API, said, misconceptions=[SHARED_DB]).misconceptions
+    assert grade(prompt, API, believed, misconceptions=[SHARED_DB]).misconceptions
+
+
+def test_an_idea_called_insufficient_on_its_own_still_counts():
+    answer = "Rate limiting alone isn't enough, so I'd also put a WAF in front."
+    assert verdict(grade(API_PROMPT, API, answer), "Rate limiting") == "met"

@@ -86,7 +86,7 @@ def verdict(result: Result, label_start: str) -> CriterionVerdict:
 # --------------------------------------------------------------------------- interface
 def test_interface_and_full_marks_for_a_good_answer():
     result = grade(REST_PROMPT, REST, REST_GOOD)
-    assert GRADER_VERSION == "keyword-2"
+    assert GRADER_VERSION == "keyword-3"
     assert isinstance(result, Result)
     assert result.score == 100.0
     assert [v.label for v in result.verdicts] == [c.label for c in REST]

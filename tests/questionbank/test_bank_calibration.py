@@ -48,9 +48,21 @@ def test_most_mid_and_senior_questions_list_a_misconception():
 
 
 @pytest.mark.parametrize(("topic", "question"), FREE_TEXT, ids=IDS)
-def test_no_model_answer_makes_one_of_its_own_misconceptions(topic, question):
-    result = grade_text(snapshot=question, text=question["model_answer"])
-    assert not result.misconceptions, [m.claim for m in result.misconceptions]
+def test_no_right_answer_makes_one_of_its_misconceptions(topic, question):
+    """A claim must be distinctive of the wrong belief: the model answer and the strong,
+    terse and partial samples never trip one."""
+    right = [("model answer", question["model_answer"])] + [
+        (f"{s['kind']} sample", s["text"])
+        for s in question["samples"]
+        if s["kind"] in {"strong", "terse", "partial"}
+    ]
+    for name, text in right:
+        result = grade_text(snapshot=question, text=text)
+        assert not result.misconceptions, (name, [m.claim for m in result.misconceptions])
+
+
+def test_every_free_text_question_lists_misconceptions():
+    assert all(len(q["misconceptions"]) >= 3 for _, q in FREE_TEXT)
 
 
 def test_each_level_has_a_dozen_multiple_choice_questions():
@@ -81,7 +93,7 @@ def test_samples_agree_with_their_human_scores():
         for s in q["samples"]
     ]
     figures = agreement(graded)
-    assert figures.pearson >= 0.86
-    assert figures.mae <= 12.5
+    assert figures.pearson >= 0.875
+    assert figures.mae <= 11.5
     assert figures.strong_low_share <= 0.05
-    assert figures.wrong_high_share <= 0.06
+    assert figures.wrong_high_share <= 0.045
