@@ -6,6 +6,8 @@ or a client can tell a refused action from a bug without knowing which app refus
 
 from __future__ import annotations
 
+from django.http import Http404
+
 
 class DomainError(Exception):
     status_code = 400  # the HTTP status a view answers with
@@ -16,3 +18,12 @@ class DomainError(Exception):
         self.message = message or self.message
         self.code = code or self.code
         super().__init__(self.message)
+
+
+class NotFound(DomainError, Http404):
+    """What the request names does not exist, or is not the requester's to see: Django's
+    404 page, without saying which."""
+
+    status_code = 404
+    code = "not_found"
+    message = "Not found."

@@ -128,12 +128,8 @@ def member_role(request: HtmxHttpRequest, slug: str, membership_id: int) -> Http
     membership = selectors.membership_in_team(team=access.team, membership_id=membership_id)
     form = forms.MemberRoleForm(request.POST)
     if form.is_valid():
-        try:
-            services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
-        except HiringError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{membership.user.get_username()} is now {membership.role}.")
+        services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
+        messages.success(request, f"{membership.user.get_username()} is now {membership.role}.")
     return redirect("hiring:team", slug=slug)
 
 
@@ -143,12 +139,8 @@ def member_remove(request: HtmxHttpRequest, slug: str, membership_id: int) -> Ht
     access = selectors.team_for_member(user=request.user, slug=slug)
     access.require_manage()
     membership = selectors.membership_in_team(team=access.team, membership_id=membership_id)
-    try:
-        services.membership_remove(membership=membership)
-    except HiringError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{membership.user.get_username()} was removed from the team.")
+    services.membership_remove(membership=membership)
+    messages.success(request, f"{membership.user.get_username()} was removed from the team.")
     if membership.user_id == request.user.id:
         return redirect("hiring:teams")
     return redirect("hiring:team", slug=slug)

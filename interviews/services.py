@@ -13,9 +13,9 @@ from typing import NoReturn
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 
+from core.errors import NotFound
 from grading.tasks import answers_grade_after_commit
 from interviews import drafts
 from interviews.errors import (
@@ -213,9 +213,9 @@ def _explain_refused_save(*, session_id: int, position: int, candidate_id: int |
     """The write matched nothing: say why, and close a session whose time ran out."""
     session = Session.objects.filter(id=session_id).first()
     if session is None or candidate_id not in (None, session.candidate_id):
-        raise Http404("No such interview.")
+        raise NotFound("No such interview.")
     if not Answer.objects.filter(session_id=session_id, position=position).exists():
-        raise Http404("No such question.")
+        raise NotFound("No such question.")
     if session.status != SessionStatus.IN_PROGRESS:
         raise SessionClosed(deadline=session.deadline)
     session_finalise(session_id=session_id, reason=SessionStatus.TIMED_OUT)
@@ -227,7 +227,7 @@ def answer_toggle_flag(*, session: Session, position: int) -> bool:
         raise SessionClosed()
     answer = Answer.objects.filter(session_id=session.id, position=position).first()
     if answer is None:
-        raise Http404("No such question.")
+        raise NotFound("No such question.")
     answer.flagged = not answer.flagged
     answer.save(update_fields=["flagged"])
     return answer.flagged
@@ -258,6 +258,14 @@ def session_finalise(*, session_id: int, reason: str) -> Session:
         answers_grade_after_commit(answers=answers)
         # inside the transaction, so what listens (hiring's invitation) commits with it
         session_finished.send(sender=Session, session=session)
+    return session
+
+
+def session_close_if_over(*, session: Session) -> Session:
+    """Looking at a session whose time is up closes it (as timed out, answers graded);
+    a session still within its time, or already closed, comes back as it is."""
+    if session.is_open and timezone.now() > session.deadline:
+        return session_finalise(session_id=session.id, reason=SessionStatus.TIMED_OUT)
     return session
 
 

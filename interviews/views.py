@@ -75,8 +75,7 @@ def interview(request: HtmxHttpRequest, session_id: int) -> HttpResponse:
     if login_needed := _login_first(request, session_id):
         return login_needed
     session, answers = selectors.session_answers_for_request(request=request, session_id=session_id)
-    if session.is_open and timezone.now() > session.deadline:
-        services.session_finalise(session_id=session.id, reason=SessionStatus.TIMED_OUT)
+    if session.is_open and not services.session_close_if_over(session=session).is_open:
         messages.info(request, "Time is up. Your last saved answers were submitted for grading.")
         return redirect("interviews:results", session_id=session.id)
     if not session.is_open:
@@ -239,10 +238,9 @@ def results(request: HtmxHttpRequest, session_id: int) -> HttpResponse:
     if login_needed := _login_first(request, session_id):
         return login_needed
     session = selectors.session_get_for_request(request=request, session_id=session_id)
+    session = services.session_close_if_over(session=session)
     if session.is_open:
-        if timezone.now() <= session.deadline:
-            return redirect("interviews:interview", session_id=session.id)
-        session = services.session_finalise(session_id=session.id, reason=SessionStatus.TIMED_OUT)
+        return redirect("interviews:interview", session_id=session.id)
     interview_set = selectors.invited_from(session)
     if interview_set is not None and not interview_set.candidates_see_results:
         return render(

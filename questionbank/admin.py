@@ -26,7 +26,12 @@ from questionbank.models import (
     Topic,
 )
 from questionbank.selectors import CONTENT_RELATIONS
-from questionbank.services import bank_import, criteria_replace, questions_set_status
+from questionbank.services import (
+    bank_import,
+    criteria_replace,
+    question_publish_problem,
+    questions_set_status,
+)
 from questionbank.validation import question_problems
 from questionbank.yaml_format import BankFormatError
 
@@ -218,7 +223,7 @@ class QuestionAdmin(admin.ModelAdmin):
             question.save()  # the rubric or options changed: a new version
         if question.status == Status.PUBLISHED and not question._published_before:
             # read again: the inlines just saved may differ from what was prefetched
-            problem = _calibration_problem(
+            problem = question_publish_problem(
                 Question.objects.select_related("topic")
                 .prefetch_related(*CONTENT_RELATIONS, "samples")
                 .get(pk=question.pk)
@@ -282,22 +287,10 @@ class QuestionAdmin(admin.ModelAdmin):
         if status == Status.PUBLISHED:
             blocked = []
             for question in queryset.prefetch_related(*CONTENT_RELATIONS, "samples"):
-                problems = question_problems(
-                    kind=question.kind,
-                    status=status,
-                    model_answer=question.model_answer,
-                    criteria=[
-                        {"weight": c.weight, "keywords": c.keywords}
-                        for c in question.criteria.all()
-                    ],
-                    choices=[{"is_correct": c.is_correct} for c in question.choices.all()],
-                )
-                if problems:
-                    blocked.append(f"{question.title}: {problems[0]}")
-                elif question.status != Status.PUBLISHED and (
-                    calibration := _calibration_problem(question)
+                if question.status != Status.PUBLISHED and (
+                    problem := question_publish_problem(question)
                 ):
-                    blocked.append(f"{question.title}: {calibration}")
+                    blocked.append(f"{question.title}: {problem}")
             if blocked:
                 self.message_user(
                     request,
@@ -394,19 +387,6 @@ def _calibration(question: Question):
     """The question's sample answers graded as production would (calibration status and
     one check per sample). Expects content relations and samples prefetched or cheap."""
     return grader.samples_check(question)
-
-
-def _calibration_problem(question: Question) -> str:
-    """Why the question may not be published yet, or "" (multiple choice needs no samples)."""
-    if not question.is_free_text:
-        return ""
-    status, _ = _calibration(question)
-    if status.calibrated:
-        return ""
-    return (
-        "it is not calibrated: the grader must rank its sample answers in order, each within "
-        f"15 points of its human score ({'; '.join(status.problems[:3])})"
-    )
 
 
 def _apply_suggested_rubric(question: Question) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from questionbank import grader
 from questionbank.models import (
     Choice,
     Misconception,
@@ -19,6 +20,7 @@ from questionbank.models import (
     Topic,
 )
 from questionbank.selectors import CONTENT_RELATIONS, question_fingerprint, question_record
+from questionbank.validation import question_problems
 from questionbank.yaml_format import BankFormatError, TopicRecord, dump_topic, parse_text
 
 BUNDLED_BANK_DIR = Path(settings.BASE_DIR) / "questionbank" / "bank"
@@ -211,6 +213,30 @@ def bank_export(*, out_dir: Path) -> list[Path]:
         path.write_text(dump_topic(record), encoding="utf-8")
         written.append(path)
     return written
+
+
+def question_publish_problem(question: Question) -> str:
+    """Why ``question`` may not be published, or "": its content must be complete, and a
+    free-text question calibrated (the grader ranks its samples in order, each within 15
+    points of its human score). Expects content relations and samples loaded."""
+    problems = question_problems(
+        kind=question.kind,
+        status=Status.PUBLISHED,
+        model_answer=question.model_answer,
+        criteria=[{"weight": c.weight, "keywords": c.keywords} for c in question.criteria.all()],
+        choices=[{"is_correct": c.is_correct} for c in question.choices.all()],
+    )
+    if problems:
+        return str(problems[0])
+    if not question.is_free_text:
+        return ""
+    status, _ = grader.samples_check(question)
+    if status.calibrated:
+        return ""
+    return (
+        "it is not calibrated: the grader must rank its sample answers in order, each within "
+        f"15 points of its human score ({'; '.join(status.problems[:3])})"
+    )
 
 
 def questions_set_status(*, question_ids: list[int], status: str) -> int:

@@ -82,3 +82,14 @@ def test_team_sample_answers_need_a_score_and_keep_what_was_typed(
     expect(page.get_by_label("Sample answer").first).to_have_value(
         "Write it to an outbox table first."
     )
+
+
+def test_removing_the_only_owner_is_refused_on_the_team_page(page: Page, live_server, hiring_team):  # noqa: F811
+    _owner, team = hiring_team
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/hiring/t/{team.slug}/")
+    page.get_by_role("button", name="Remove").click()
+    expect(page).to_have_url(f"{live_server.url}/hiring/t/{team.slug}/")
+    expect(page.get_by_role("status")).to_contain_text("A team needs at least one owner")
+    expect(page.get_by_role("cell", name="lead", exact=True)).to_be_visible()
+    assert page.csp_violations == []
