@@ -1,6 +1,6 @@
 """Run every benchmark in sequence (``make bench``).
 
-    uv run python bench/run_all.py [--quick] [--skip grader,pipeline,web,load]
+    uv run python bench/run_all.py [--quick] [--skip grader,ratelimit,pipeline,web,load]
 
 grader_speed.py (pure grader, one core), pipeline.py (Celery + Redis + PostgreSQL),
 web.py (gunicorn + PostgreSQL) and load.py (simulated candidates). Each script starts
@@ -20,12 +20,14 @@ BENCH = Path(__file__).resolve().parent
 
 FULL = {
     "grader": ["grader_speed.py"],
+    "ratelimit": ["ratelimit.py"],
     "pipeline": ["pipeline.py"],
     "web": ["web.py"],
     "load": ["load.py"],
 }
 QUICK = {
     "grader": ["grader_speed.py", "--answers", "1000", "--repeat", "2"],
+    "ratelimit": ["ratelimit.py", "--hits", "500"],
     "pipeline": ["pipeline.py", "--answers", "500", "--rounds", "1", "--seconds", "5"],
     "web": ["web.py", "--seconds", "3", "--rounds", "1"],
     "load": ["load.py", "--steps", "20,50", "--seconds", "15"],
@@ -35,7 +37,7 @@ QUICK = {
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--skip", default="", help="comma-separated: grader,pipeline,web,load")
+    parser.add_argument("--skip", default="", help="comma-separated: grader,ratelimit,pipeline,web,load")
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     plan = QUICK if args.quick else FULL

@@ -1,4 +1,10 @@
-"""Fixed-window rate limits kept in Django's cache (Redis in production)."""
+"""Fixed-window rate limits kept in Django's cache (Redis in production).
+
+Kept instead of django-ratelimit for two measured reasons (bench/ratelimit.py, figures in
+bench/README.md): one Redis round trip per counted event instead of two, and while Redis
+is unreachable the limits keep counting in the process, where the library either refuses
+every request or lets every request through.
+"""
 
 from __future__ import annotations
 
