@@ -37,7 +37,7 @@ QUICK = {
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--skip", default="", help="comma-separated: grader,ratelimit,pipeline,web,load")
+    parser.add_argument("--skip", default="", help="comma-separated names of: " + ", ".join(FULL))
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     plan = QUICK if args.quick else FULL
