@@ -9,6 +9,7 @@ from grading import services
 from grading.calibration import Graded, QuestionCalibration, question_calibration
 from grading.highlight import evidence_segments
 from grading.rubric import Result
+from questionbank.snapshot import QuestionSnapshot
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def answer_check(*, snapshot: dict, text: str, with_llm: bool = False) -> Checke
 
         outcome = llm_grade(
             config=llm_config(),
-            prompt=snapshot.get("prompt", ""),
+            prompt=QuestionSnapshot.of(snapshot).prompt,
             criteria=services.criteria_from_snapshot(snapshot),
             answer=text,
             keyword_result=result,

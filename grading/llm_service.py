@@ -48,7 +48,7 @@ def answer_grade_llm(*, answer, criteria, keyword_result) -> Grade:
         return _store(answer=answer, version=version, error="daily_budget_exhausted")
     outcome = llm_grade(
         config=config,
-        prompt=answer.snapshot.get("prompt", ""),
+        prompt=answer.asked.prompt,
         criteria=criteria,
         answer=answer.saved_text,
         keyword_result=keyword_result,
@@ -91,6 +91,6 @@ def _store(*, answer, version: str, **fields) -> Grade:
         answer=answer,
         kind=GraderKind.LLM,
         grader_version=version,
-        rubric=answer.snapshot.get("criteria", []),
+        rubric=answer.asked.criteria_records(),
         **fields,
     )

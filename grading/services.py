@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,45 +22,45 @@ from grading.llm_service import answer_grade_llm
 from grading.models import Grade, GraderKind
 from grading.store import grade_store
 from questionbank.models import Kind
+from questionbank.snapshot import QuestionSnapshot
+
+# a stored snapshot, or a question record in the bank's YAML shape
+Snapshot = QuestionSnapshot | Mapping[str, Any]
 
 logger = logging.getLogger(__name__)
 
 CHOICE_GRADER_VERSION = "choice-1"
 
 
-def criteria_from_snapshot(snapshot: dict) -> list[rubric.Criterion]:
+def criteria_from_snapshot(snapshot: Snapshot) -> list[rubric.Criterion]:
     return [
-        rubric.Criterion(
-            label=c["label"],
-            keywords=tuple(c["keywords"]),
-            weight=float(c["weight"]),
-            required=bool(c["required"]),
-        )
-        for c in snapshot.get("criteria", [])
+        rubric.Criterion(label=c.label, keywords=c.keywords, weight=c.weight, required=c.required)
+        for c in QuestionSnapshot.of(snapshot).criteria
     ]
 
 
-def misconceptions_from_snapshot(snapshot: dict) -> list[rubric.Misconception]:
+def misconceptions_from_snapshot(snapshot: Snapshot) -> list[rubric.Misconception]:
     return [
         rubric.Misconception(
-            claim=m["claim"],
-            phrasings=tuple(m["phrasings"]),
-            explanation=m.get("explanation", ""),
-            penalty=float(m.get("penalty") or 0),
-            cap=None if m.get("cap") is None else float(m["cap"]),
+            claim=m.claim,
+            phrasings=m.phrasings,
+            explanation=m.explanation,
+            penalty=m.penalty or 0.0,
+            cap=m.cap,
         )
-        for m in snapshot.get("misconceptions", [])
+        for m in QuestionSnapshot.of(snapshot).misconceptions
     ]
 
 
-def grade_text(*, snapshot: dict, text: str) -> rubric.Result:
+def grade_text(*, snapshot: Snapshot, text: str) -> rubric.Result:
     """The keyword grade of ``text`` against a question snapshot: the one production path
     shared by the tasks, the calibration, ``grade_answers`` and the rubric tryout."""
+    asked = QuestionSnapshot.of(snapshot)
     return rubric.grade(
-        snapshot.get("prompt", ""),
-        criteria_from_snapshot(snapshot),
+        asked.prompt,
+        criteria_from_snapshot(asked),
         text,
-        misconceptions=misconceptions_from_snapshot(snapshot),
+        misconceptions=misconceptions_from_snapshot(asked),
     )
 
 
@@ -96,9 +98,9 @@ def criteria_records(criteria) -> list[dict]:
 
 def answer_grade_choice(*, answer) -> Grade:
     """Multiple choice is scored at once, without a task."""
-    choices = answer.snapshot.get("choices", [])
+    choices = answer.asked.choices
     index = answer.choice_index
-    correct = index is not None and 0 <= index < len(choices) and choices[index]["is_correct"]
+    correct = index is not None and 0 <= index < len(choices) and choices[index].is_correct
     return grade_store(
         answer=answer,
         kind=GraderKind.CHOICE,
@@ -147,7 +149,7 @@ def grade_answers(*, answer_ids: list[int]) -> int:
         # grader is deterministic and answer_grade_llm is idempotent per model and prompt.
         if graded and not with_llm:
             continue
-        snapshot = answer.snapshot
+        snapshot = answer.asked
         started = time.perf_counter()
         result = grade_text(snapshot=snapshot, text=answer.saved_text)
         if with_llm:
@@ -163,7 +165,7 @@ def grade_answers(*, answer_ids: list[int]) -> int:
                 kind=GraderKind.KEYWORD,
                 is_current=True,
                 grader_version=rubric.GRADER_VERSION,
-                rubric=snapshot.get("criteria", []),
+                rubric=snapshot.criteria_records(),
                 score=result.score,
                 verdicts=[_verdict_dict(v) for v in result.verdicts],
                 flags=list(result.flags),
@@ -226,7 +228,7 @@ def grade_override(*, answer, reviewer, score: float, comment: str) -> Grade:
             answer=answer,
             kind=GraderKind.HUMAN,
             grader_version="human",
-            rubric=answer.snapshot.get("criteria", []),
+            rubric=answer.asked.criteria_records(),
             score=float(score),
             reviewer=reviewer,
             comment=comment.strip(),

@@ -373,10 +373,8 @@ def set_ranking(
         session = getattr(invitation, "session", None)
         answers = list(session.answers.all()) if session else []
         results = results_for(answers)
-        by_question: dict[int, float | str | None] = {
-            r.answer.snapshot.get("id"): (
-                r.grade.score if r.grade and r.grade.score is not None else None
-            )
+        by_question: dict[int | None, float | str | None] = {
+            r.answer.asked.id: (r.grade.score if r.grade and r.grade.score is not None else None)
             for r in results
         }
         blinded = revealed is not None and invitation.id not in revealed
@@ -429,9 +427,9 @@ def _columns(*, interview_set: InterviewSet, invitations: list[Invitation]) -> l
     for invitation in invitations:
         session = getattr(invitation, "session", None)
         for answer in session.answers.all() if session else []:
-            question_id = answer.snapshot.get("id")
+            question_id = answer.asked.id
             if question_id is not None:
-                seen.setdefault(question_id, answer.snapshot.get("title", ""))
+                seen.setdefault(question_id, answer.asked.title)
     return [
         Column(question_id=qid, title=title, label=f"Q{i}")
         for i, (qid, title) in enumerate(seen.items(), start=1)

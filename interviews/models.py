@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from questionbank.models import Kind, Level
+from questionbank.snapshot import QuestionSnapshot
 
 
 class SessionKind(models.TextChoices):
@@ -106,6 +108,11 @@ class Answer(models.Model):
     @property
     def is_multiple_choice(self) -> bool:
         return self.kind == Kind.MULTIPLE_CHOICE
+
+    @cached_property
+    def asked(self) -> QuestionSnapshot:
+        """``snapshot``, typed."""
+        return QuestionSnapshot.of(self.snapshot)
 
     @property
     def is_answered(self) -> bool:

@@ -15,6 +15,7 @@ from grading.models import Grade, GraderKind
 from grading.selectors import final_grade
 from interviews.models import Answer, Session, SessionKind, SessionStatus
 from questionbank.models import Kind, Question
+from questionbank.snapshot import SnapshotChoice
 
 INVITED_SESSIONS_KEY = "viva_invited_sessions"
 
@@ -119,8 +120,8 @@ class AnswerResult:
         return flag_sentences(self.keyword.flags) if self.keyword else []
 
     @property
-    def chosen(self) -> dict | None:
-        choices = self.answer.snapshot.get("choices", [])
+    def chosen(self) -> SnapshotChoice | None:
+        choices = self.answer.asked.choices
         index = self.answer.choice_index
         return choices[index] if index is not None and 0 <= index < len(choices) else None
 
@@ -290,11 +291,9 @@ def candidate_progress(*, user, limit: int = 50) -> Progress:
         for result in results:
             if result.grade is None or result.grade.score is None:
                 continue
-            topic = result.answer.snapshot.get("topic", {})
-            topic_scores[(topic.get("slug", ""), topic.get("name", "Other"))].append(
-                result.grade.score
-            )
-            level_scores[result.answer.snapshot.get("level", "")].append(result.grade.score)
+            topic = result.answer.asked.topic
+            topic_scores[(topic.slug, topic.name or "Other")].append(result.grade.score)
+            level_scores[result.answer.asked.level].append(result.grade.score)
     progress.by_topic = sorted(
         ((slug, name, round(mean(v), 1), len(v)) for (slug, name), v in topic_scores.items()),
         key=lambda row: row[2],
