@@ -252,8 +252,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # How many reverse proxies (load balancer, TLS terminator) stand in front of the app.
-# Only then is X-Forwarded-Proto trusted to say a request came over HTTPS; without a
-# proxy, any client could send the header.
+# Only then are X-Forwarded-Proto (the request came over HTTPS) and X-Forwarded-For (the
+# client's address, for rate limits and lockouts: core/client.py) trusted; without a
+# proxy, any client could send them.
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", 0)
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.client import client_ip
 from core.throttle import Throttle, too_many_requests
 
 
@@ -99,7 +100,7 @@ class ThrottledLoginView(LoginView):
     @staticmethod
     def _throttle_keys(request) -> list[str]:
         username = (request.POST.get("username") or "").strip().lower()[:150]
-        return [f"user:{username}", f"ip:{request.META.get('REMOTE_ADDR', '')}"]
+        return [f"user:{username}", f"ip:{client_ip(request)}"]
 
 
 class ThrottledAdminLoginView(ThrottledLoginView):

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.client import client_ip
 from core.http import HtmxHttpRequest
 from core.links import absolute_url
 from core.throttle import Throttle, too_many_requests
@@ -36,10 +37,6 @@ from questionbank.models import Kind
 INVITE_BAD_THROTTLE = Throttle(scope="invite-bad", limit=20, window_seconds=600)
 INVITE_TOKEN_THROTTLE = Throttle(scope="invite-token", limit=30, window_seconds=60)
 INVITE_CREATE_THROTTLE = Throttle(scope="invite-create", limit=200, window_seconds=3600)
-
-
-def _client_ip(request: HtmxHttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
 
 
 def _hx_or_redirect(
@@ -830,7 +827,7 @@ def candidate_confirm(request: HtmxHttpRequest, invitation_id: int) -> HttpRespo
 # --------------------------------------------------------------------------- invitation links
 def _unavailable(request, exc: InvitationUnavailable) -> HttpResponse:
     if exc.reason in {"malformed", "unknown"}:
-        INVITE_BAD_THROTTLE.hit(_client_ip(request))
+        INVITE_BAD_THROTTLE.hit(client_ip(request))
     return render(
         request, "hiring/invite_unavailable.html", {"problem": exc}, status=exc.status_code
     )
@@ -847,7 +844,7 @@ def _remember_session(request, session_id: int) -> None:
 @require_http_methods(["GET", "POST"])
 def invite(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The candidate's landing page: what to expect, and a Start button (POST)."""
-    ip = _client_ip(request)
+    ip = client_ip(request)
     retry_after = INVITE_BAD_THROTTLE.blocked_for(ip) or INVITE_TOKEN_THROTTLE.hit(
         token_hash(token)[:32]
     )

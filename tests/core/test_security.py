@@ -192,3 +192,39 @@ def test_env_example_is_secure_by_default():
     lines = (django_settings.BASE_DIR / ".env.example").read_text().splitlines()
     active = [line for line in lines if line and not line.startswith("#")]
     assert not any(line.startswith(("SECURE_SSL_REDIRECT", "SECURE_COOKIES")) for line in active)
+
+
+def _login_from(client, *, proxy_saw: str, claimed: str = "", user: str = "someone"):
+    """A login post as the balancer forwards it: REMOTE_ADDR is the balancer, and the
+    balancer appended the address it saw to whatever the client sent (S8)."""
+    forwarded = f"{claimed}, {proxy_saw}" if claimed else proxy_saw
+    return client.post(
+        "/accounts/login/",
+        {"username": user, "password": "wrong"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_a_proxy_lockouts_count_the_client_not_the_balancer(client, settings):
+    """Five failed logins from one client used to lock out everyone behind the balancer."""
+    settings.TRUSTED_PROXY_HOPS = 1
+    for i in range(6):
+        _login_from(client, proxy_saw="203.0.113.7", user=f"guess{i}")
+    assert _login_from(client, proxy_saw="203.0.113.7", user="other").status_code == 429
+    assert _login_from(client, proxy_saw="198.51.100.4", user="other").status_code == 200
+
+
+def test_a_client_cannot_choose_its_own_address_through_the_header(client, settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    for i in range(6):
+        _login_from(client, proxy_saw="203.0.113.7", claimed=f"192.0.2.{i}", user=f"guess{i}")
+    assert _login_from(client, proxy_saw="203.0.113.7", user="other").status_code == 429
+
+
+def test_without_a_trusted_proxy_the_header_is_ignored(client, settings):
+    settings.TRUSTED_PROXY_HOPS = 0
+    for i in range(6):
+        _login_from(client, proxy_saw=f"192.0.2.{i}", user=f"guess{i}")
+    # every attempt came from the same connecting address, whatever the header said
+    assert _login_from(client, proxy_saw="198.51.100.4", user="other").status_code == 429
