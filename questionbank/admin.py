@@ -177,10 +177,13 @@ class ImportForm(forms.Form):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
+    """The shared bank. Teams' private questions are not here: the team's form promises
+    that only the team sees them, so staff cannot open, list or change them either."""
+
     list_display = [
         "title", "topic", "level", "kind", "status", "criteria_count", "calibration", "version",
     ]  # fmt: skip
-    list_filter = ["level", "topic", "kind", "status", "team"]
+    list_filter = ["level", "topic", "kind", "status"]
     search_fields = ["title", "prompt", "slug"]
     list_select_related = ["topic"]
     prepopulated_fields = {"slug": ["title"]}
@@ -194,8 +197,8 @@ class QuestionAdmin(admin.ModelAdmin):
         ("Preview", {"fields": ["preview"]}),
         ("Calibration against the sample answers", {"fields": ["calibration_panel"]}),
         (
-            "Owner and version",
-            {"classes": ["collapse"], "fields": ["team", "version", "created_at", "updated_at"]},
+            "Version",
+            {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]},
         ),
     ]
     change_list_template = "admin/questionbank/question/change_list.html"
@@ -240,6 +243,7 @@ class QuestionAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .filter(team__isnull=True)
             .annotate(**{CRITERIA_COUNT: Count("criteria")})
             .prefetch_related(*CONTENT_RELATIONS, "samples")
         )

@@ -268,3 +268,24 @@ def test_free_text_questions_show_no_options_and_choice_questions_no_rubric(cura
     assert b'id="criteria-group"' in free_page.content
     assert b'id="criteria-group"' not in mcq_page.content
     assert b'id="choices-group"' in mcq_page.content
+
+
+def test_staff_cannot_list_open_or_change_a_team_s_private_question(curator_client):
+    """The team form promises "Only <team> sees this question" (S7)."""
+    from hiring.models import Team
+
+    team = Team.objects.create(name="Platform", slug="platform")
+    private = add_rubric(QuestionFactory(title="Our outbox design", team=team))
+    shared = add_rubric(QuestionFactory(title="Shared idempotency"))
+    listing = curator_client.get(reverse("admin:questionbank_question_changelist"))
+    assert b"Shared idempotency" in listing.content
+    assert b"Our outbox design" not in listing.content
+    change = reverse("admin:questionbank_question_change", args=[private.pk])
+    assert curator_client.get(change).status_code in (302, 404)
+    curator_client.post(
+        change, change_form_data(private, criteria=[], choices=[], title="Edited by staff")
+    )
+    private.refresh_from_db()
+    assert private.title == "Our outbox design" and private.team == team
+    form = curator_client.get(reverse("admin:questionbank_question_change", args=[shared.pk]))
+    assert b'name="team"' not in form.content
