@@ -38,6 +38,8 @@ class Grade(models.Model):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A human grade's internal reason, for the team only; what the candidate may read is
+    # ``feedback`` (the LLM's, or the reviewer's), shown when results are released.
     comment = models.TextField(blank=True)
     previous_score = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

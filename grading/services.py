@@ -213,8 +213,9 @@ def llm_enabled() -> bool:
     return bool(settings.OPENAI_API_KEY and settings.GRADING_LLM_MODEL)
 
 
-def grade_override(*, answer, reviewer, score: float, comment: str) -> Grade:
-    """A reviewer sets the score; history keeps who, when, old -> new."""
+def grade_override(*, answer, reviewer, score: float, comment: str, feedback: str = "") -> Grade:
+    """A reviewer sets the score; history keeps who, when, old -> new. ``comment`` is the
+    team's internal reason; ``feedback``, if any, is what the candidate may see."""
     from grading.selectors import final_grade
 
     if not 0 <= score <= 100:
@@ -232,6 +233,7 @@ def grade_override(*, answer, reviewer, score: float, comment: str) -> Grade:
             score=float(score),
             reviewer=reviewer,
             comment=comment.strip(),
+            feedback=feedback.strip(),
             previous_score=before.score if before else None,
             confidence=1.0,
         )

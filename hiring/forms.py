@@ -309,5 +309,11 @@ class StatusFilterForm(forms.Form):
 class OverrideForm(forms.Form):
     score = forms.FloatField(min_value=0, max_value=100, label="New score (0-100)")
     comment = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why"
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why (internal)"
+    )
+    feedback = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Feedback for the candidate (optional)",
     )

@@ -649,9 +649,11 @@ def blind_review_set(*, reviewer, interview_set: InterviewSet, on: bool) -> None
         BlindReview.objects.filter(user=reviewer, interview_set=interview_set).delete()
 
 
-def answer_override(*, answer, reviewer, score: float, comment: str) -> Grade:
+def answer_override(*, answer, reviewer, score: float, comment: str, feedback: str = "") -> Grade:
     """Override one answer's grade (the grading app keeps the history)."""
     try:
-        return grade_override(answer=answer, reviewer=reviewer, score=score, comment=comment)
+        return grade_override(
+            answer=answer, reviewer=reviewer, score=score, comment=comment, feedback=feedback
+        )
     except ValueError as exc:
         raise HiringError(str(exc)) from None

@@ -787,6 +787,7 @@ def answer_override(request: HtmxHttpRequest, invitation_id: int, answer_id: int
                 reviewer=request.user,
                 score=form.cleaned_data["score"],
                 comment=form.cleaned_data["comment"],
+                feedback=form.cleaned_data["feedback"],
             )
         except HiringError as exc:
             error = exc.message

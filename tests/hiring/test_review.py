@@ -252,3 +252,31 @@ def test_review_pages_are_never_cached(world, client):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_the_candidate_sees_the_feedback_never_the_internal_comment(world, client):
+    """A released result used to show the reviewer's internal reason (S4)."""
+    s = world.interview_set
+    s.candidates_see_results = True
+    s.save(update_fields=["candidates_see_results"])
+    invitation, token = make_invitation(s, name="Cara Candidate")
+    candidate = Client()
+    session = start_in_browser(candidate, token)
+    answer_all(session, MEDIUM)
+    finish_and_grade(session)
+    answer = session.answers.get(position=0)
+    client.force_login(world.reviewer)
+    client.post(
+        reverse("hiring:answer_override", args=[invitation.id, answer.id]),
+        {
+            "score": 40,
+            "comment": "Second look: lower, no defence named.",
+            "feedback": "Name a concrete defence, such as idempotency keys.",
+        },
+        headers=HX,
+    )
+    team_view = client.get(reverse("hiring:candidate", args=[invitation.id])).content.decode()
+    assert "Second look: lower, no defence named." in team_view
+    results = candidate.get(reverse("interviews:results", args=[session.id])).content.decode()
+    assert "Name a concrete defence, such as idempotency keys." in results
+    assert "Second look" not in results
