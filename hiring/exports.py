@@ -29,8 +29,8 @@ def ranking_rows(ranking: Ranking) -> list[dict]:
             {
                 "rank": row.rank,
                 "invitation_id": row.invitation.id,
-                "name": row.invitation.name,
-                "email": row.invitation.email,
+                "name": row.name,  # a pseudonym under blind review
+                "email": row.email,
                 "status": row.status,
                 "version": row.version_number,
                 "started_at": _iso(session.started_at if session else None),

@@ -243,11 +243,32 @@ def _status_q(status: str) -> Q:
     return Q(status=status)
 
 
-def set_invitations(*, interview_set: InterviewSet, status: str = "") -> list[Invitation]:
+def set_invitations(
+    *, interview_set: InterviewSet, status: str = "", blind_for=None
+) -> list[Invitation]:
+    """The set's invitations, newest first. With ``blind_for`` (a reviewer reviewing the
+    set blind), each carries the name and email that reviewer may see."""
     queryset = interview_set.invitations.select_related("session", "created_by")
     if status in STATUS_FILTERS:
         queryset = queryset.filter(_status_q(status))
-    return list(queryset.order_by("-created_at", "-id"))
+    invitations = list(queryset.order_by("-created_at", "-id"))
+    return invitations_as_seen(invitations, reviewer=blind_for)
+
+
+def invitations_as_seen(invitations: list[Invitation], *, reviewer=None) -> list[Invitation]:
+    """Set ``shown_name`` and ``shown_email`` on each invitation: pseudonym and no email
+    for a ``reviewer`` reviewing blind who has not yet scored that candidate."""
+    revealed: set[int] | None = None
+    if reviewer is not None:
+        blind = blind_set_ids(reviewer=reviewer, set_ids={i.interview_set_id for i in invitations})
+        revealed = invitations_scored_by(reviewer=reviewer, set_ids=sorted(blind))
+    else:
+        blind = set()
+    for invitation in invitations:
+        blinded = invitation.interview_set_id in blind and invitation.id not in (revealed or ())
+        invitation.shown_name = candidate_name(invitation, blinded=blinded)  # type: ignore[attr-defined]
+        invitation.shown_email = "" if blinded else invitation.email  # type: ignore[attr-defined]
+    return invitations
 
 
 def blind_set_ids(*, reviewer, set_ids) -> set[int]:

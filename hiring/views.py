@@ -573,7 +573,9 @@ def _invitations_context(request, interview_set, access, **extra) -> dict:
         "team": access.team,
         "access": access,
         "invitations": selectors.set_invitations(
-            interview_set=interview_set, status=filter_form.status_value()
+            interview_set=interview_set,
+            status=filter_form.status_value(),
+            blind_for=request.user,
         ),
         "form": forms.InvitationForm(),
         "filter_form": filter_form,
@@ -624,6 +626,7 @@ def invitations(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
 
 def _invitation_row(request, invitation, access, *, error: str = "") -> HttpResponse:
     invitation.refresh_from_db()
+    selectors.invitations_as_seen([invitation], reviewer=request.user)
     if request.htmx:
         return render(
             request,
@@ -722,18 +725,26 @@ def _export_name(interview_set, ext: str) -> str:
 @login_required
 def results_csv(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
-    ranking = selectors.set_ranking(interview_set=interview_set)
+    ranking = _export_ranking(request, interview_set)
     response = HttpResponse(exports.ranking_csv(ranking), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name(interview_set, "csv")}"'
     response["Cache-Control"] = "no-store"
     return response
 
 
+def _export_ranking(request, interview_set) -> selectors.Ranking:
+    """What the results page shows this reviewer, blind review included."""
+    blind = _is_blind(request, interview_set.id)
+    return selectors.set_ranking(
+        interview_set=interview_set, blind_for=request.user if blind else None
+    )
+
+
 @require_safe
 @login_required
 def results_json(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
-    ranking = selectors.set_ranking(interview_set=interview_set)
+    ranking = _export_ranking(request, interview_set)
     response = JsonResponse(exports.ranking_json(ranking), json_dumps_params={"indent": 2})
     response["Cache-Control"] = "no-store"
     return response

@@ -280,3 +280,20 @@ def test_the_candidate_sees_the_feedback_never_the_internal_comment(world, clien
     results = candidate.get(reverse("interviews:results", args=[session.id])).content.decode()
     assert "Name a concrete defence, such as idempotency keys." in results
     assert "Second look" not in results
+
+
+@pytest.mark.parametrize(
+    "page", ["hiring:results_csv", "hiring:results_json", "hiring:invitations"]
+)
+def test_blind_review_hides_names_in_exports_and_invitations_too(world, client, page):
+    """The CSV, the JSON and the invitations page used to show names under blind review (S6)."""
+    s = world.interview_set
+    completed_candidate(s, name="Bob Hidden", email="bob@example.com")
+    client.force_login(world.reviewer)
+    client.post(reverse("hiring:blind_toggle", args=[s.id]), {"blind": "on"})
+    body = client.get(reverse(page, args=[s.id])).content.decode()
+    assert "Bob Hidden" not in body and "bob@example.com" not in body
+    assert "Candidate " in body
+    client.post(reverse("hiring:blind_toggle", args=[s.id]), {"blind": "off"})
+    body = client.get(reverse(page, args=[s.id])).content.decode()
+    assert "Bob Hidden" in body and "bob@example.com" in body

@@ -1,0 +1,102 @@
+"""What a team keeps to itself: blind review across pages and exports, and internal
+comments that never reach the candidate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from hiring.models import InterviewSet
+from hiring.services import set_item_add
+from tests.browser.conftest import log_in
+from tests.browser.test_hiring_browser import hiring_team  # noqa: F401  (fixture)
+from tests.hiring.conftest import (
+    MEDIUM,
+    answer_all,
+    completed_candidate,
+    finish_and_grade,
+    make_bank_question,
+    make_invitation,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _set(team, *, see_results: bool = False) -> InterviewSet:
+    interview_set = InterviewSet.objects.create(
+        team=team, title="Platform screen", candidates_see_results=see_results
+    )
+    set_item_add(interview_set=interview_set, question=make_bank_question("Idempotency"))
+    return interview_set
+
+
+def test_blind_review_holds_on_the_invitations_page_and_in_the_csv(
+    page: Page,
+    live_server,
+    hiring_team,  # noqa: F811
+):
+    _owner, team = hiring_team
+    interview_set = _set(team)
+    completed_candidate(interview_set, name="Bob Hidden", email="bob@example.com")
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/results/")
+    page.get_by_role("button", name="Blind review").click()
+    expect(page.locator("#ranking")).not_to_contain_text("Bob Hidden")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Bob Hidden" not in csv_text and "bob@example.com" not in csv_text
+    assert "Candidate " in csv_text
+
+    page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/invitations/")
+    table = page.locator("table")
+    expect(table).to_contain_text("Candidate ")
+    expect(table).not_to_contain_text("Bob Hidden")
+    expect(table).not_to_contain_text("bob@example.com")
+    assert page.csp_violations == []
+
+
+def test_the_candidate_reads_the_feedback_not_the_internal_reason(
+    page: Page,
+    live_server,
+    hiring_team,  # noqa: F811
+):
+    _owner, team = hiring_team
+    interview_set = _set(team, see_results=True)
+    invitation, token = make_invitation(interview_set, name="Cara")
+    # the candidate takes the interview in this browser
+    page.goto(f"{live_server.url}/hiring/invite/{token}/")
+    page.get_by_role("button", name="Start the interview").click()
+    page.wait_for_url("**/practice/s/**")
+    session_url = page.url.split("?")[0]
+    from interviews.models import Session
+
+    session = Session.objects.get(invitation=invitation)
+    answer_all(session, MEDIUM)
+    finish_and_grade(session)
+
+    # a reviewer overrides, with an internal reason and feedback for the candidate
+    reviewer = page.context.browser.new_context()
+    team_page = reviewer.new_page()
+    log_in(team_page, live_server, "lead")
+    team_page.goto(f"{live_server.url}/hiring/candidates/{invitation.id}/")
+    card = team_page.locator(".review-item").first
+    expect(card.get_by_text("Only your team sees this.")).to_be_visible()
+    card.get_by_label("New score (0-100)").fill("45")
+    card.get_by_label("Why (internal)").fill("Second look: lower, no defence named.")
+    card.get_by_label("Feedback for the candidate (optional)").fill(
+        "Name a concrete defence, such as idempotency keys."
+    )
+    card.get_by_role("button", name="Override grade").click()
+    expect(team_page.locator(".review-item").first.locator("table.history")).to_contain_text(
+        "Second look"
+    )
+    reviewer.close()
+
+    page.goto(session_url.rstrip("/") + "/results/")
+    expect(page.get_by_text("Name a concrete defence, such as idempotency keys.")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Second look")
+    assert page.csp_violations == []
