@@ -12,4 +12,4 @@ RUN SECRET_KEY=build-only DEBUG=0 python manage.py collectstatic --no-input
 RUN useradd --create-home viva && mkdir -p /app/var && chown -R viva /app/var
 USER viva
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

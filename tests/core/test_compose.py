@@ -41,8 +41,9 @@ def test_app_services_wait_for_healthy_dependencies(name):
 
 def test_web_runs_gunicorn_on_the_wsgi_application():
     command = command_of("web")
-    assert command[0] == "gunicorn"
-    module, attribute = command[1].split(":")
+    assert command[:3] == ["gunicorn", "-c", "config/gunicorn.py"]
+    assert (ROOT / command[2]).is_file()
+    module, attribute = command[3].split(":")
     assert hasattr(importlib.import_module(module), attribute)
     assert "whitenoise.middleware.WhiteNoiseMiddleware" in settings.MIDDLEWARE
 
