@@ -12,6 +12,8 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("status", views.status, name="status"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/verify/", views.verify_email_resend, name="verify_email_resend"),
+    path("accounts/verify/<str:token>/", views.verify_email, name="verify_email"),
     path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/login/", views.ThrottledAdminLoginView.as_view(), name="admin_login"),

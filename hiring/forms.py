@@ -17,7 +17,10 @@ class TeamForm(forms.Form):
 
 
 class MemberAddForm(forms.Form):
-    identifier = forms.CharField(max_length=254, label="Username or email")
+    email = forms.EmailField(
+        label="Email",
+        help_text="They join once they accept, signed in with this address confirmed.",
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.REVIEWER)
 
 

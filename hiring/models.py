@@ -167,3 +167,26 @@ class Invitation(models.Model):
         if self.status == InvitationStatus.PENDING and self.expires_at <= timezone.now():
             return InvitationStatus.EXPIRED
         return self.status
+
+
+class TeamInvite(models.Model):
+    """A seat offered to an email address; it becomes a membership only when the account
+    that verified that address accepts it, so nobody joins a team, or shows up on its
+    member list, without consenting."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="member_invites")
+    email = models.EmailField()  # lower-cased
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.REVIEWER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "email"], name="one_invite_per_team_and_email")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.team} as {self.role}"

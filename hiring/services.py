@@ -12,14 +12,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.errors import DomainError
+from core import accounts
+from core.errors import DomainError, NotFound
 from core.links import absolute_url
 from grading.models import Grade, GraderKind
 from grading.selectors import final_grade
@@ -34,6 +35,7 @@ from hiring.models import (
     Membership,
     Role,
     Team,
+    TeamInvite,
 )
 from hiring.tokens import token_hash, token_is_well_formed, token_new
 from interviews.models import Session, SessionKind
@@ -92,25 +94,67 @@ def team_create(*, name: str, owner) -> Team:
     return team
 
 
-def membership_add(*, team: Team, identifier: str, role: str) -> Membership:
-    """Add a registered user (by username or email) to the team."""
+def require_verified(user) -> None:
+    """Only an account that proved its address may invite anyone (S1, S5)."""
+    if not accounts.is_verified(user):
+        raise HiringError(
+            "Confirm your email address first: open the link we sent you, or ask for a new "
+            "one on the Hiring page."
+        )
+
+
+def member_invite(*, team: Team, email: str, role: str, invited_by) -> TeamInvite:
+    """Offer a seat to an address. The person joins only by accepting it while signed in
+    to the account that verified the address; nothing here says whether one exists."""
     if role not in Role.values:
         raise HiringError("Unknown role.")
-    User = get_user_model()
-    identifier = identifier.strip()
-    users = list(
-        User.objects.filter(username__iexact=identifier)[:2]
-        or User.objects.filter(email__iexact=identifier)[:2]
-    )
-    if len(users) != 1:
-        raise HiringError(
-            "No single account matches that username or email; ask them to sign up first."
+    require_verified(invited_by)
+    email = accounts.normalised(email)
+    if team.memberships.filter(user__verified_email__email=email).exists():
+        raise HiringError("That person is already a member of this team.")
+    with transaction.atomic():
+        invite, _ = TeamInvite.objects.update_or_create(
+            team=team, email=email, defaults={"role": role, "invited_by": invited_by}
         )
+        transaction.on_commit(lambda: _member_invite_email(invite_id=invite.id))
+    return invite
+
+
+def _member_invite_email(*, invite_id: int) -> None:
+    invite = TeamInvite.objects.select_related("team", "invited_by").filter(id=invite_id).first()
+    if invite is None:
+        return
+    body = render_to_string(
+        "hiring/email/member_invite.txt",
+        {"invite": invite, "link": absolute_url(reverse("hiring:teams"))},
+    ).strip()
     try:
-        with transaction.atomic():
-            return Membership.objects.create(team=team, user=users[0], role=role)
-    except IntegrityError:
-        raise HiringError("That person is already a member of this team.") from None
+        send_mail(f"Join {invite.team.name} on Viva", body, None, [invite.email])
+    except Exception:  # the invite stands; the invitee also sees it on their Hiring page
+        logger.exception("could not email team invite %s", invite_id)
+
+
+def member_invites_for(*, user) -> list[TeamInvite]:
+    """Seats offered to the address this user has verified."""
+    if not accounts.is_verified(user):
+        return []
+    email = accounts.normalised(user.email)
+    return list(TeamInvite.objects.filter(email=email).select_related("team"))
+
+
+def member_invite_answer(*, invite_id: int, user, accept: bool) -> Membership | None:
+    """Accept (join with the offered role) or decline a seat offered to this user."""
+    invite = next((i for i in member_invites_for(user=user) if i.id == invite_id), None)
+    if invite is None:
+        raise NotFound("No such invitation.")
+    with transaction.atomic():
+        TeamInvite.objects.filter(id=invite.id).delete()
+        if not accept:
+            return None
+        membership, _ = Membership.objects.get_or_create(
+            team=invite.team, user=user, defaults={"role": invite.role}
+        )
+    return membership
 
 
 @transaction.atomic
@@ -380,6 +424,8 @@ def invitation_create(
     ``link_for`` turns a path into an absolute URL (the view passes
     ``core.links.absolute_url``). With an email, the link is mailed after commit.
     """
+    if created_by is not None:
+        require_verified(created_by)
     days = days or settings.INVITATION_DAYS
     if not 1 <= days <= MAX_INVITATION_DAYS:
         raise HiringError(f"An invitation lasts between 1 and {MAX_INVITATION_DAYS} days.")

@@ -11,6 +11,7 @@ app_name = "hiring"
 urlpatterns = [
     path("", views.teams, name="teams"),
     path("teams/new", views.team_create, name="team_create"),
+    path("seats/<int:invite_id>/answer", views.member_invite_answer, name="member_invite_answer"),
     path("t/<slug:slug>/", views.team, name="team"),
     path("t/<slug:slug>/members/add", views.member_add, name="member_add"),
     path("t/<slug:slug>/members/<int:membership_id>/role", views.member_role, name="member_role"),

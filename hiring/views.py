@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core import accounts
 from core.client import client_ip
 from core.http import HtmxHttpRequest
 from core.links import absolute_url
@@ -37,6 +38,7 @@ from questionbank.models import Kind
 INVITE_BAD_THROTTLE = Throttle(scope="invite-bad", limit=20, window_seconds=600)
 INVITE_TOKEN_THROTTLE = Throttle(scope="invite-token", limit=30, window_seconds=60)
 INVITE_CREATE_THROTTLE = Throttle(scope="invite-create", limit=200, window_seconds=3600)
+MEMBER_INVITE_THROTTLE = Throttle(scope="member-invite", limit=20, window_seconds=3600)
 
 
 def _hx_or_redirect(
@@ -51,10 +53,30 @@ def _hx_or_redirect(
 @require_safe
 @login_required
 def teams(request: HtmxHttpRequest) -> HttpResponse:
-    memberships = selectors.memberships_for_user(user=request.user)
-    return render(
-        request, "hiring/teams.html", {"memberships": memberships, "form": forms.TeamForm()}
+    return render(request, "hiring/teams.html", _teams_context(request, form=forms.TeamForm()))
+
+
+def _teams_context(request, **extra) -> dict:
+    return {
+        "memberships": selectors.memberships_for_user(user=request.user),
+        "seat_offers": services.member_invites_for(user=request.user),
+        "verified": accounts.is_verified(request.user),
+        **extra,
+    }
+
+
+@require_POST
+@login_required
+def member_invite_answer(request: HtmxHttpRequest, invite_id: int) -> HttpResponse:
+    accept = request.POST.get("answer") == "accept"
+    membership = services.member_invite_answer(
+        invite_id=invite_id, user=request.user, accept=accept
     )
+    if membership is None:
+        messages.info(request, "Invitation declined.")
+        return redirect("hiring:teams")
+    messages.success(request, f"You joined {membership.team.name}.")
+    return redirect("hiring:team", slug=membership.team.slug)
 
 
 @require_POST
@@ -62,10 +84,7 @@ def teams(request: HtmxHttpRequest) -> HttpResponse:
 def team_create(request: HtmxHttpRequest) -> HttpResponse:
     form = forms.TeamForm(request.POST)
     if not form.is_valid():
-        memberships = selectors.memberships_for_user(user=request.user)
-        return render(
-            request, "hiring/teams.html", {"memberships": memberships, "form": form}, status=400
-        )
+        return render(request, "hiring/teams.html", _teams_context(request, form=form), status=400)
     team = services.team_create(name=form.cleaned_data["name"], owner=request.user)
     messages.success(request, f"Team “{team.name}” created. You are its owner.")
     return redirect("hiring:team", slug=team.slug)
@@ -82,6 +101,7 @@ def _team_context(request, access, **extra) -> dict:
         "queue_count": selectors.review_queue(team=team).count(),
         "set_form": forms.SetForm(),
         "member_form": forms.MemberAddForm(),
+        "pending_invites": list(access.team.member_invites.all()) if access.can_manage else [],
         "role_choices": Role.choices,
         **extra,
     }
@@ -101,16 +121,22 @@ def member_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access.require_manage()
     form = forms.MemberAddForm(request.POST)
     if form.is_valid():
+        if retry_after := MEMBER_INVITE_THROTTLE.hit(f"team:{access.team.id}"):
+            return too_many_requests(request, retry_after)
         try:
-            services.membership_add(
+            invite = services.member_invite(
                 team=access.team,
-                identifier=form.cleaned_data["identifier"],
+                email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
+                invited_by=request.user,
             )
         except HiringError as exc:
-            form.add_error("identifier", exc.message)
+            form.add_error("email", exc.message)
         else:
-            messages.success(request, "Member added.")
+            # the same words whether or not an account has that address
+            messages.success(
+                request, f"Invitation sent to {invite.email}. They join once they accept."
+            )
             return redirect("hiring:team", slug=slug)
     return render(
         request, "hiring/team.html", _team_context(request, access, member_form=form), status=400

@@ -12,6 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from core.accounts import verified_email_mark
 from hiring.models import InterviewSet, Membership, Role, Team
 from hiring.services import set_item_add
 from tests.browser.conftest import log_in
@@ -29,6 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def hiring_team(transactional_db):
     owner = UserFactory(username="lead", email="lead@example.com")
+    verified_email_mark(user=owner)
     team = Team.objects.create(name="Platform", slug="platform")
     Membership.objects.create(team=team, user=owner, role=Role.OWNER)
     return owner, team

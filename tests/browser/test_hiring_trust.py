@@ -3,9 +3,11 @@ comments that never reach the candidate."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Page, expect
 
 from hiring.models import InterviewSet
@@ -100,3 +102,44 @@ def test_the_candidate_reads_the_feedback_not_the_internal_reason(
     expect(page.get_by_text("Name a concrete defence, such as idempotency keys.")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("Second look")
     assert page.csp_violations == []
+
+
+def test_a_new_colleague_signs_up_confirms_the_address_and_accepts_the_seat(
+    page: Page,
+    live_server,
+    hiring_team,  # noqa: F811
+):
+    _owner, team = hiring_team
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/hiring/t/{team.slug}/")
+    page.get_by_label("Email").fill("newcolleague@example.com")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Invitation sent to newcolleague@example.com. They join once they accept."
+    )
+    expect(page.locator("main")).to_contain_text("Invited, not yet accepted")
+
+    colleague = page.context.browser.new_context().new_page()
+    colleague.goto(f"{live_server.url}/accounts/signup/")
+    colleague.get_by_label("Username").fill("newcolleague")
+    colleague.get_by_label("Email").fill("newcolleague@example.com")
+    colleague.get_by_label("Password", exact=True).fill("a-long-enough-passphrase-1")
+    colleague.get_by_label("Password confirmation").fill("a-long-enough-passphrase-1")
+    colleague.get_by_role("button", name="Sign up").click()
+    colleague.goto(f"{live_server.url}/hiring/")
+    expect(colleague.get_by_role("status")).to_contain_text("Confirm your email address")
+    expect(colleague.get_by_role("button", name="Accept")).to_have_count(0)
+
+    link = re.search(r"http\S+/accounts/verify/\S+/", mail.outbox[-1].body).group(0)
+    colleague.goto(link)
+    colleague.get_by_role("button", name="Confirm my email").click()
+    expect(colleague.get_by_role("status")).to_contain_text("Your email address is confirmed.")
+    colleague.goto(f"{live_server.url}/hiring/")
+    colleague.get_by_role("button", name="Accept").click()
+    expect(colleague.get_by_role("heading", level=1)).to_contain_text("Platform")
+
+
+def test_a_bad_confirmation_link_says_so(page: Page, live_server, hiring_team):  # noqa: F811
+    page.goto(f"{live_server.url}/accounts/verify/not-a-real-token/")
+    page.get_by_role("button", name="Confirm my email").click()
+    expect(page.get_by_role("alert")).to_contain_text("This link is not valid")

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from core.accounts import verified_email_mark
 from grading.services import grade_answer
 from hiring import services as hiring
 from hiring.models import InterviewSet, Invitation, Membership, Role, Team
@@ -37,8 +38,12 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def make_user(username: str, **kwargs):
-    return UserFactory(username=username, **kwargs)
+def make_user(username: str, *, verified: bool = True, **kwargs):
+    """A user who (by default) has confirmed their email address."""
+    user = UserFactory(username=username, **kwargs)
+    if verified and user.email:
+        verified_email_mark(user=user)
+    return user
 
 
 def make_team(name: str, **roles) -> Team:

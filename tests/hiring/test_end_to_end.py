@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from grading.services import grade_answer
-from hiring.models import Invitation, InvitationStatus
+from hiring.models import Invitation, InvitationStatus, TeamInvite
 from interviews.models import Session
 from tests.factories import make_mcq
 from tests.hiring.conftest import (
@@ -51,7 +51,14 @@ def test_build_invite_review_override_export(
     slug = response["Location"].rstrip("/").rsplit("/", 1)[-1]
     client.post(
         reverse("hiring:member_add", args=[slug]),
-        {"identifier": "colleague@example.com", "role": "reviewer"},
+        {"email": "colleague@example.com", "role": "reviewer"},
+    )
+    assert not colleague.memberships.exists()  # a seat is offered, not taken for them
+    colleague_browser = Client()
+    colleague_browser.force_login(colleague)
+    colleague_browser.post(
+        reverse("hiring:member_invite_answer", args=[TeamInvite.objects.get().id]),
+        {"answer": "accept"},
     )
     assert colleague.memberships.get().role == "reviewer"
 

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from hiring import urls as hiring_urls
-from hiring.models import Membership
+from hiring.models import Membership, TeamInvite
 from interviews.selectors import INVITED_SESSIONS_KEY
 from tests.hiring.conftest import (
     answer_all,
@@ -26,6 +26,7 @@ from tests.hiring.conftest import (
 pytestmark = pytest.mark.django_db
 
 ANY_USER, READ, WRITE, MANAGE, PUBLIC = "any_user", "read", "write", "manage", "public"
+OFFEREE = "offeree"  # only the account that verified the invited address
 
 
 @dataclass
@@ -57,6 +58,7 @@ def _calls(world) -> list[Call]:
     item = s.items.order_by("position").first()
     private = _private_question(world)
     extra_membership = Membership.objects.get(team=world.team_a, user=world.extra)
+    seat = TeamInvite.objects.create(team=world.team_a, email=world.outsider.email, role="viewer")
     slug = world.team_a.slug
     question_data = {
         "title": "Our outbox",
@@ -93,6 +95,7 @@ def _calls(world) -> list[Call]:
         Call("invite", "get", {"token": landing_token}, PUBLIC),
         Call("invite", "post", {"token": fresh_token}, PUBLIC),
         Call("team_create", "post", {}, ANY_USER, {"name": "Brand new team"}),
+        Call("member_invite_answer", "post", {"invite_id": seat.id}, OFFEREE, {"answer": "no"}),
         Call("question_new", "get", {"set_id": s.id}, WRITE),
         Call("question_edit", "get", {"question_id": private.id}, WRITE),
         Call(
@@ -137,7 +140,7 @@ def _calls(world) -> list[Call]:
             "post",
             {"slug": slug},
             MANAGE,
-            {"identifier": "outsider", "role": "viewer"},
+            {"email": "newcomer@example.com", "role": "viewer"},
         ),
         Call(
             "member_role",
@@ -186,6 +189,8 @@ def _expected(actor: str, level: str) -> set[int]:
         return {302}  # to the login page (checked below)
     if level == ANY_USER:
         return ALLOWED
+    if level == OFFEREE:  # the candidate actor is the outsider the seat was offered to
+        return ALLOWED if actor == "candidate" else {404}
     if actor in {"candidate", "member_b", "staff"}:
         return {404}
     if actor == "viewer":
