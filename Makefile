@@ -34,7 +34,7 @@ setup: install
 # Serves the site and a Celery worker (with beat) together; Ctrl-C stops both.
 run: setup
 	@echo "Viva is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops the site and the worker)"
-	@DEBUG=1 $(RUN) python -m core.devserver $(HOST):$(PORT)
+	@DEBUG=1 SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(RUN) python -m core.devserver $(HOST):$(PORT)
 
 lint: install-test
 	$(RUN) ruff format --check .

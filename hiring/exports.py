@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import ROUND_HALF_UP, Decimal
 
 from hiring.selectors import Ranking
 
@@ -14,6 +15,14 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def _safe(value) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def as_shown(value: float | None, places: int) -> float | int | None:
+    """A score rounded as the results page shows it (half up, like ``floatformat``)."""
+    if value is None:
+        return None
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return int(rounded) if places == 0 else float(rounded)
 
 
 def _iso(moment) -> str:
@@ -35,9 +44,11 @@ def ranking_rows(ranking: Ranking) -> list[dict]:
                 "version": row.version_number,
                 "started_at": _iso(session.started_at if session else None),
                 "finished_at": _iso(session.finished_at if session else None),
-                "final_score": row.score,
+                "final_score": as_shown(row.score, 1),
                 "scores": {
-                    str(column.question_id): (cell if cell != "" else None)
+                    str(column.question_id): (
+                        as_shown(cell, 0) if isinstance(cell, float | int) else None
+                    )
                     for column, cell in zip(ranking.columns, row.cells, strict=True)
                 },
                 "graded": row.graded,

@@ -772,6 +772,9 @@ def results_json(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
     ranking = _export_ranking(request, interview_set)
     response = JsonResponse(exports.ranking_json(ranking), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_export_name(interview_set, "json")}"'
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -297,3 +297,17 @@ def test_blind_review_hides_names_in_exports_and_invitations_too(world, client, 
     client.post(reverse("hiring:blind_toggle", args=[s.id]), {"blind": "off"})
     body = client.get(reverse(page, args=[s.id])).content.decode()
     assert "Bob Hidden" in body and "bob@example.com" in body
+
+
+def test_exports_round_like_the_page_and_json_downloads(world, client):
+    from hiring.exports import as_shown
+
+    assert as_shown(96.5, 0) == 97 and as_shown(96.45, 1) == 96.5 and as_shown(None, 0) is None
+    s = world.interview_set
+    completed_candidate(s, name="Rita Round")
+    client.force_login(world.reviewer)
+    response = client.get(reverse("hiring:results_json", args=[s.id]))
+    assert response["Content-Disposition"].startswith("attachment;")
+    (record,) = response.json()["candidates"]
+    assert record["scores"] and all(isinstance(v, int) for v in record["scores"].values())
+    assert record["final_score"] == round(record["final_score"], 1)
