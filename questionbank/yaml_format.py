@@ -11,31 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.db import models
 
 from questionbank.models import (
-    Choice,
     Kind,
-    Level,
-    Misconception,
-    Question,
-    RubricCriterion,
-    SampleAnswer,
-    SampleKind,
-    Status,
-    Tag,
     Topic,
 )
+from questionbank.schema import question_from_yaml
 from questionbank.validation import question_problems
-
-QUESTION_KEYS = {
-    "slug", "title", "level", "kind", "status", "suggested_minutes", "tags", "prompt",
-    "model_answer", "criteria", "choices", "misconceptions", "samples",
-}  # fmt: skip
-CRITERION_KEYS = {"label", "weight", "required", "keywords"}
-CHOICE_KEYS = {"text", "correct", "explanation"}
-MISCONCEPTION_KEYS = {"claim", "phrasings", "explanation", "penalty", "cap"}
-SAMPLE_KEYS = {"kind", "text", "score", "reason"}
 
 
 class BankFormatError(Exception):
@@ -80,34 +62,11 @@ def _max_length(model, name: str) -> int:
 
 
 def _length_problems(record: TopicRecord, path: Path) -> list[str]:
-    """Values longer than their database column (PostgreSQL would refuse the whole import)."""
+    """The topic's values longer than their columns (questions' are checked by the schema)."""
     checks = [
         (f"{path.name}: topic.slug", record.slug, _max_length(Topic, "slug")),
         (f"{path.name}: topic.name", record.name, _max_length(Topic, "name")),
     ]
-    for index, question in enumerate(record.questions, start=1):
-        where = _where(path, question["slug"], index)
-        checks += [
-            (f"{where}: slug", question["slug"], _max_length(Question, "slug")),
-            (f"{where}: title", question["title"], _max_length(Question, "title")),
-        ]
-        checks += [(f"{where}: tags", t, _max_length(Tag, "name")) for t in question["tags"]]
-        checks += [
-            (f"{where}: criteria[{i}].label", c["label"], _max_length(RubricCriterion, "label"))
-            for i, c in enumerate(question["criteria"], start=1)
-        ]
-        checks += [
-            (f"{where}: choices[{i}].text", c["text"], _max_length(Choice, "text"))
-            for i, c in enumerate(question["choices"], start=1)
-        ]
-        checks += [
-            (f"{where}: misconceptions[{i}].claim", m["claim"], _max_length(Misconception, "claim"))
-            for i, m in enumerate(question["misconceptions"], start=1)
-        ]
-        checks += [
-            (f"{where}: samples[{i}].reason", m["reason"], _max_length(SampleAnswer, "reason"))
-            for i, m in enumerate(question["samples"], start=1)
-        ]
     return [
         f"{where}: at most {limit} characters (got {len(value):,})"
         for where, value, limit in checks
@@ -150,203 +109,23 @@ def _slug_of(raw: Any) -> str | None:
     return _text(raw.get("slug")).strip() or None if isinstance(raw, dict) else None
 
 
-def _choice_value(
-    value: Any, allowed: type[models.TextChoices], where: str, problems: list[str]
-) -> Any:
-    if value not in allowed.values:
-        problems.append(f"{where}: must be one of {', '.join(allowed.values)} (got {value!r})")
-    return value
-
-
 def _parse_question(raw: Any, *, where: str) -> tuple[dict | None, list[str]]:
-    if not isinstance(raw, dict):
-        return None, [f"{where}: must be a mapping"]
-    problems: list[str] = []
-    unknown = set(raw) - QUESTION_KEYS
-    if unknown:
-        problems.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    for key in ("slug", "title", "prompt"):
-        if not _text(raw.get(key)).strip():
-            problems.append(f"{where}: {key}: is required")
-    kind = raw.get("kind", Kind.FREE_TEXT)
-    status = raw.get("status", Status.DRAFT)
-    question = {
-        "slug": _text(raw.get("slug")).strip(),
-        "title": _text(raw.get("title")).strip(),
-        "level": _choice_value(raw.get("level"), Level, f"{where}: level", problems),
-        "kind": _choice_value(kind, Kind, f"{where}: kind", problems),
-        "status": _choice_value(status, Status, f"{where}: status", problems),
-        "prompt": _text(raw.get("prompt")).strip() + "\n",
-        "model_answer": _text(raw.get("model_answer")).strip(),
-        "tags": [],
-        "criteria": [],
-        "choices": [],
-        "misconceptions": [],
-        "samples": [],
-    }
-    if question["model_answer"]:
-        question["model_answer"] += "\n"
-    minutes = raw.get("suggested_minutes", 5)
-    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 120:
-        problems.append(f"{where}: suggested_minutes: must be a whole number from 1 to 120")
-    question["suggested_minutes"] = minutes
-    tags = raw.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
-        problems.append(f"{where}: tags: must be a list of non-empty strings")
-    else:
-        question["tags"] = sorted({t.strip() for t in tags})
-    question["criteria"] = _parse_criteria(raw.get("criteria") or [], where, problems)
-    question["choices"] = _parse_choices(raw.get("choices") or [], where, problems)
-    question["misconceptions"] = _parse_misconceptions(
-        raw.get("misconceptions") or [], where, problems
-    )
-    question["samples"] = _parse_samples(raw.get("samples") or [], where, problems)
-    if kind == Kind.FREE_TEXT and question["choices"]:
-        problems.append(f"{where}: choices: only multiple-choice questions have choices")
-    problems.extend(
-        f"{where}: {problem}"
-        for problem in question_problems(
-            kind=kind,
-            status=status,
+    question, problems = question_from_yaml(raw)
+    if question is None:
+        return None, [f"{where}: {problem}" for problem in problems]
+    if question["kind"] == Kind.FREE_TEXT and question["choices"]:
+        problems.append("choices: only multiple-choice questions have choices")
+    problems += map(
+        str,
+        question_problems(
+            kind=question["kind"],
+            status=question["status"],
             model_answer=question["model_answer"],
             criteria=question["criteria"],
             choices=question["choices"],
-        )
+        ),
     )
-    return question, problems
-
-
-def _parse_criteria(raw: Any, where: str, problems: list[str]) -> list[dict]:
-    if not isinstance(raw, list):
-        problems.append(f"{where}: criteria: must be a list")
-        return []
-    criteria = []
-    for index, item in enumerate(raw, start=1):
-        at = f"{where}: criteria[{index}]"
-        if not isinstance(item, dict):
-            problems.append(f"{at}: must be a mapping")
-            continue
-        if set(item) - CRITERION_KEYS:
-            problems.append(
-                f"{at}: unknown field(s) {', '.join(sorted(set(item) - CRITERION_KEYS))}"
-            )
-        weight = item.get("weight", 1)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)):
-            problems.append(f"{at}.weight: must be a number (got {weight!r})")
-            weight = None
-        keywords = item.get("keywords") or []
-        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-            problems.append(f"{at}.keywords: must be a list of strings")
-            keywords = []
-        if not _text(item.get("label")).strip():
-            problems.append(f"{at}.label: is required")
-        criteria.append(
-            {
-                "label": _text(item.get("label")).strip(),
-                "weight": float(weight) if weight is not None else None,
-                "required": bool(item.get("required", False)),
-                "keywords": [k.strip() for k in keywords if k.strip()],
-            }
-        )
-    return criteria
-
-
-def _parse_choices(raw: Any, where: str, problems: list[str]) -> list[dict]:
-    if not isinstance(raw, list):
-        problems.append(f"{where}: choices: must be a list")
-        return []
-    choices = []
-    for index, item in enumerate(raw, start=1):
-        at = f"{where}: choices[{index}]"
-        if not isinstance(item, dict) or not _text(item.get("text")).strip():
-            problems.append(f"{at}: needs a 'text'")
-            continue
-        if set(item) - CHOICE_KEYS:
-            problems.append(f"{at}: unknown field(s) {', '.join(sorted(set(item) - CHOICE_KEYS))}")
-        choices.append(
-            {
-                "text": _text(item["text"]).strip(),
-                "is_correct": bool(item.get("correct", False)),
-                "explanation": _text(item.get("explanation")).strip(),
-            }
-        )
-    return choices
-
-
-def _items(raw: Any, name: str, keys: set[str], where: str, problems: list[str]):
-    """Yield (location, mapping) for each well-shaped item of a list field."""
-    if not isinstance(raw, list):
-        problems.append(f"{where}: {name}: must be a list")
-        return
-    for index, item in enumerate(raw, start=1):
-        at = f"{where}: {name}[{index}]"
-        if not isinstance(item, dict):
-            problems.append(f"{at}: must be a mapping")
-            continue
-        if set(item) - keys:
-            problems.append(f"{at}: unknown field(s) {', '.join(sorted(set(item) - keys))}")
-        yield at, item
-
-
-def _bounded_number(value: Any, at: str, low: int, high: int, problems: list[str]) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        problems.append(f"{at}: must be a whole number from {low} to {high} (got {value!r})")
-        return None
-    return value
-
-
-def _parse_misconceptions(raw: Any, where: str, problems: list[str]) -> list[dict]:
-    """Wrong claims: matching one lowers the score (``penalty`` points off, or ``cap``)."""
-    misconceptions = []
-    for at, item in _items(raw, "misconceptions", MISCONCEPTION_KEYS, where, problems):
-        phrasings = item.get("phrasings") or []
-        if not isinstance(phrasings, list) or not all(isinstance(p, str) for p in phrasings):
-            problems.append(f"{at}.phrasings: must be a list of strings")
-            phrasings = []
-        phrasings = [p.strip() for p in phrasings if p.strip()]
-        if not phrasings:
-            problems.append(f"{at}.phrasings: needs at least one phrasing")
-        for key in ("claim", "explanation"):
-            if not _text(item.get(key)).strip():
-                problems.append(f"{at}.{key}: is required")
-        penalty = _bounded_number(item.get("penalty"), f"{at}.penalty", 1, 100, problems)
-        cap = _bounded_number(item.get("cap"), f"{at}.cap", 0, 100, problems)
-        if penalty is None and cap is None and "penalty" not in item and "cap" not in item:
-            problems.append(f"{at}: needs a penalty (points off) or a cap (highest score)")
-        misconceptions.append(
-            {
-                "claim": _text(item.get("claim")).strip(),
-                "phrasings": phrasings,
-                "explanation": _text(item.get("explanation")).strip(),
-                "penalty": penalty,
-                "cap": cap,
-            }
-        )
-    return misconceptions
-
-
-def _parse_samples(raw: Any, where: str, problems: list[str]) -> list[dict]:
-    """Sample answers with the score a fair interviewer gave: the calibration set."""
-    samples = []
-    for at, item in _items(raw, "samples", SAMPLE_KEYS, where, problems):
-        kind = item.get("kind", "other")
-        kind = _choice_value(kind, SampleKind, f"{at}.kind", problems)
-        if not _text(item.get("text")).strip():
-            problems.append(f"{at}.text: is required")
-        score = _bounded_number(item.get("score"), f"{at}.score", 0, 100, problems)
-        if score is None and "score" not in item:
-            problems.append(f"{at}.score: is required (0 to 100)")
-        samples.append(
-            {
-                "kind": kind,
-                "text": _text(item.get("text")).strip(),
-                "score": score,
-                "reason": _text(item.get("reason")).strip(),
-            }
-        )
-    return samples
+    return question, [f"{where}: {problem}" for problem in problems]
 
 
 def dump_topic(record: TopicRecord) -> str:

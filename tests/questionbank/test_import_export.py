@@ -87,7 +87,15 @@ def test_reimport_updates_instead_of_duplicating(tmp_path):
         ),
         (
             GOOD.replace("weight: 3", "weight: heavy"),
-            "question caching-what-is-ttl: criteria[1].weight: must be a number",
+            "question caching-what-is-ttl: criteria[1].weight: must be a number (got 'heavy')",
+        ),
+        (
+            GOOD.replace("level: junior", "level: junior\n    colour: blue", 1),
+            "question caching-what-is-ttl: colour: unknown field",
+        ),
+        (
+            GOOD.replace("suggested_minutes: 3", "suggested_minutes: 500", 1),
+            "question caching-what-is-ttl: suggested_minutes: must be a whole number from 1 to 120",
         ),
         (
             GOOD.replace("correct: false", "correct: true"),
