@@ -60,6 +60,7 @@ def test_sign_up_signs_you_in_and_lands_on_the_start_page(page, live_server, use
 def test_sign_up_errors_are_shown_and_the_typed_name_kept(page, live_server, user):
     page.goto(f"{live_server.url}/accounts/signup/")
     page.get_by_label("Username").fill("browser")  # taken
+    page.get_by_label("Email").fill("someone@example.com")
     page.get_by_label("Password", exact=True).fill("a-long-enough-passphrase")
     page.get_by_label("Password confirmation").fill("a-different-passphrase")
     page.get_by_role("button", name="Sign up").click()
