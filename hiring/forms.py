@@ -293,6 +293,17 @@ class InvitationForm(forms.Form):
         label="Valid for (days)",
         initial=settings.INVITATION_DAYS,
     )
+    extra_minutes = forms.IntegerField(
+        min_value=0,
+        max_value=240,
+        initial=0,
+        required=False,
+        label="Extra time (minutes)",
+        help_text="An accommodation for this candidate only; it is recorded with the invitation.",
+    )
+
+    def clean_extra_minutes(self) -> int:
+        return self.cleaned_data.get("extra_minutes") or 0
 
 
 class ExtendForm(forms.Form):

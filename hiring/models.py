@@ -148,6 +148,8 @@ class Invitation(models.Model):
         max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
     )
     expires_at = models.DateTimeField()
+    # An accommodation: minutes added to the set's time limit for this candidate only.
+    extra_minutes = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -417,6 +417,7 @@ def invitation_create(
     name: str = "",
     email: str = "",
     days: int | None = None,
+    extra_minutes: int = 0,
     link_for: Callable[[str], str],
 ) -> tuple[Invitation, str]:
     """Create an invitation; return it and its link's token (shown once, never stored).
@@ -439,6 +440,7 @@ def invitation_create(
             name=name.strip(),
             email=email.strip(),
             expires_at=timezone.now() + timedelta(days=days),
+            extra_minutes=extra_minutes,
             created_by=created_by,
         )
         if invitation.email:
@@ -481,6 +483,33 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
     invitation.status = InvitationStatus.REVOKED
     invitation.save(update_fields=["status"])
     return invitation
+
+
+def invitation_reissue(
+    *, invitation: Invitation, link_for: Callable[[str], str]
+) -> tuple[Invitation, str]:
+    """A new link for an unused invitation; the old link stops working at once. A lapsed
+    invitation gets the usual validity again. Mailed, like the first, if it has an email."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(id=invitation.id)
+        if invitation.status not in {InvitationStatus.PENDING, InvitationStatus.EXPIRED}:
+            raise HiringError("Only an unused invitation can get a new link.")
+        token, hashed = token_new()
+        invitation.token_hash = hashed
+        invitation.status = InvitationStatus.PENDING
+        invitation.expires_at = max(
+            invitation.expires_at, timezone.now() + timedelta(days=settings.INVITATION_DAYS)
+        )
+        invitation.save(update_fields=["token_hash", "status", "expires_at"])
+        if invitation.email:
+            link = link_for(reverse("hiring:invite", args=[token]))
+            interview_set = invitation.interview_set
+            transaction.on_commit(
+                lambda: _invitation_email(
+                    invitation=invitation, interview_set=interview_set, link=link
+                )
+            )
+    return invitation, token
 
 
 @transaction.atomic
@@ -609,7 +638,7 @@ def invitation_start(*, token: str, candidate=None, known_session_ids: list[int]
             candidate=candidate if getattr(candidate, "is_authenticated", False) else None,
             title=version.title,
             questions=questions,
-            time_limit_minutes=version.time_limit_minutes,
+            time_limit_minutes=version.time_limit_minutes + invitation.extra_minutes,
             kind=SessionKind.INVITED,
             invitation=invitation,
             set_version=version,
@@ -627,6 +656,31 @@ def invitation_mark_completed(*, session) -> None:
     invitation.used_at = invitation.used_at or timezone.now()
     invitation.save(update_fields=["status", "used_at"])
     transaction.on_commit(lambda: team_notify_completed(invitation_id=invitation.id))
+    transaction.on_commit(lambda: candidate_confirm_received(invitation_id=invitation.id))
+
+
+def candidate_confirm_received(*, invitation_id: int) -> bool:
+    """Tell an invited candidate with an email address that their answers arrived."""
+    invitation = (
+        Invitation.objects.select_related("interview_set__team").filter(id=invitation_id).first()
+    )
+    if invitation is None or not invitation.email:
+        return False
+    body = render_to_string(
+        "hiring/email/received.txt",
+        {"invitation": invitation, "interview_set": invitation.interview_set},
+    ).strip()
+    try:
+        send_mail(
+            f"We received your answers: {invitation.interview_set.title}",
+            body,
+            None,
+            [invitation.email],
+        )
+    except Exception:  # the submission stands whatever the mail server does
+        logger.exception("could not confirm receipt to invitation %s", invitation_id)
+        return False
+    return True
 
 
 def team_notify_completed(*, invitation_id: int) -> int:

@@ -35,6 +35,11 @@ urlpatterns = [
     # invitations
     path("sets/<int:set_id>/invitations/", views.invitations, name="invitations"),
     path(
+        "invitations/<int:invitation_id>/reissue",
+        views.invitation_reissue,
+        name="invitation_reissue",
+    ),
+    path(
         "invitations/<int:invitation_id>/revoke",
         views.invitation_revoke,
         name="invitation_revoke",

@@ -672,6 +672,28 @@ def _invitation_row(request, invitation, access, *, error: str = "") -> HttpResp
 
 @require_POST
 @login_required
+def invitation_reissue(request: HtmxHttpRequest, invitation_id: int) -> HttpResponse:
+    """A new link, shown once on the invitations page (the old one stops working)."""
+    invitation, access = selectors.invitation_for_member(
+        user=request.user, invitation_id=invitation_id
+    )
+    access.require_write()
+    invitation, token = services.invitation_reissue(
+        invitation=invitation, link_for=lambda path: absolute_url(path, request=request)
+    )
+    context = _invitations_context(
+        request,
+        invitation.interview_set,
+        access,
+        new_invitation=invitation,
+        new_link=absolute_url(reverse("hiring:invite", args=[token]), request=request),
+        reissued=True,
+    )
+    return render(request, "hiring/invitations.html", context)
+
+
+@require_POST
+@login_required
 def invitation_revoke(request: HtmxHttpRequest, invitation_id: int) -> HttpResponse:
     invitation, access = selectors.invitation_for_member(
         user=request.user, invitation_id=invitation_id

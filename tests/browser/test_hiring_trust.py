@@ -143,3 +143,30 @@ def test_a_bad_confirmation_link_says_so(page: Page, live_server, hiring_team): 
     page.goto(f"{live_server.url}/accounts/verify/not-a-real-token/")
     page.get_by_role("button", name="Confirm my email").click()
     expect(page.get_by_role("alert")).to_contain_text("This link is not valid")
+
+
+def test_extra_time_and_a_new_link_on_the_invitations_page(
+    page: Page,
+    live_server,
+    hiring_team,  # noqa: F811
+):
+    _owner, team = hiring_team
+    interview_set = _set(team)
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/invitations/")
+    page.get_by_label("Candidate name (optional)").fill("Ada")
+    page.get_by_label("Extra time (minutes)").fill("15")
+    page.get_by_role("button", name="Create invitation").click()
+    expect(page.get_by_role("status")).to_contain_text("with 15 extra minutes")
+    first_link = page.get_by_label("Invitation link").input_value()
+    expect(page.locator("table")).to_contain_text("+15 min")
+
+    page.get_by_role("button", name="New link").click()
+    expect(
+        page.get_by_role("heading", name="New link made: the old one no longer works")
+    ).to_be_visible()
+    second_link = page.get_by_label("Invitation link").input_value()
+    assert second_link != first_link
+    page.goto(first_link)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("not valid")
+    assert page.csp_violations == []

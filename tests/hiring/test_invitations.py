@@ -310,3 +310,57 @@ def test_candidates_see_results_only_once_the_team_releases_them(world, client):
 
     assert client.post(settings_url, data).status_code == 302  # unticked: held again
     assert "/100" not in browser.get(url).content.decode()
+
+
+def test_a_new_link_replaces_the_old_one(world, client, django_capture_on_commit_callbacks):
+    invitation, old_token = make_invitation(
+        world.interview_set, name="Ada", email="ada@example.com"
+    )
+    expire(invitation)
+    client.force_login(world.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(reverse("hiring:invitation_reissue", args=[invitation.id]))
+    body = page.content.decode()
+    assert page.status_code == 200 and "the old one no longer works" in body
+    new_token = re.search(r"/hiring/invite/([^/\"]+)/", body).group(1)
+    assert new_token != old_token and new_token in mail.outbox[-1].body
+    assert client.get(_url(old_token)).status_code == 404
+    assert Client().get(_url(new_token)).status_code == 200
+    invitation.refresh_from_db()
+    assert invitation.effective_status == InvitationStatus.PENDING
+
+
+def test_a_started_invitation_gets_no_new_link(world):
+    invitation, token = make_invitation(world.interview_set, name="Ada")
+    start_in_browser(Client(), token)
+    with pytest.raises(HiringError, match="Only an unused invitation"):
+        services.invitation_reissue(invitation=invitation, link_for=str)
+
+
+def test_extra_time_is_recorded_and_lengthens_only_that_interview(world, client):
+    client.force_login(world.owner)
+    client.post(
+        reverse("hiring:invitations", args=[world.interview_set.id]),
+        {"name": "Ada", "days": 7, "extra_minutes": 15},
+    )
+    invitation = Invitation.objects.get(name="Ada")
+    assert invitation.extra_minutes == 15
+    _, plain_token = make_invitation(world.interview_set, name="Bo")
+    # the token of Ada's invitation was shown once; issue a fresh one to start it
+    invitation, token = services.invitation_reissue(invitation=invitation, link_for=str)
+    extended = start_in_browser(Client(), token)
+    plain = start_in_browser(Client(), plain_token)
+    limit = world.interview_set.time_limit_minutes
+    assert extended.deadline - extended.started_at == timedelta(minutes=limit + 15)
+    assert plain.deadline - plain.started_at == timedelta(minutes=limit)
+
+
+def test_the_candidate_is_told_their_answers_arrived(world, django_capture_on_commit_callbacks):
+    _invitation, token = make_invitation(world.interview_set, name="Ada", email="ada@example.com")
+    session = start_in_browser(Client(), token)
+    answer_all(session, GOOD)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        finish_and_grade(session)
+    received = [m for m in mail.outbox if m.to == ["ada@example.com"]]
+    assert len(received) == 1 and "have arrived" in received[0].body

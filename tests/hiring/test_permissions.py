@@ -53,6 +53,7 @@ def _calls(world) -> list[Call]:
     answer = session.answers.order_by("position").first()
     pending, _ = make_invitation(s, name="Pending Person")
     pending2, _ = make_invitation(s, name="Second Pending")
+    pending3, _ = make_invitation(s, name="Third Pending")
     _, fresh_token = make_invitation(s, name="Fresh")
     _, landing_token = make_invitation(s, name="Landing")
     item = s.items.order_by("position").first()
@@ -125,6 +126,7 @@ def _calls(world) -> list[Call]:
         Call("question_edit", "post", {"question_id": private.id}, WRITE, question_data),
         Call("question_retire", "post", {"question_id": private.id}, WRITE, {"retired": "0"}),
         Call("invitations", "post", {"set_id": s.id}, WRITE, {"name": "New", "days": 7}),
+        Call("invitation_reissue", "post", {"invitation_id": pending3.id}, WRITE, {}),
         Call("invitation_revoke", "post", {"invitation_id": pending.id}, WRITE, {}),
         Call("invitation_extend", "post", {"invitation_id": pending2.id}, WRITE, {"days": 3}),
         Call(
