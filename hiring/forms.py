@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from hiring.models import InterviewSet, Role
 from hiring.selectors import STATUS_FILTERS, BankFilter
@@ -304,6 +308,57 @@ class InvitationForm(forms.Form):
 
     def clean_extra_minutes(self) -> int:
         return self.cleaned_data.get("extra_minutes") or 0
+
+
+class BulkInviteForm(forms.Form):
+    """Many candidates at once: one per line, "name, email" (a CSV export of names and
+    addresses pastes as is; a header line is skipped)."""
+
+    MAX_ROWS = 100
+
+    candidates = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20_000,
+        label="Candidates, one per line: name, email",
+    )
+    days = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_INVITATION_DAYS,
+        label="Valid for (days)",
+        initial=settings.INVITATION_DAYS,
+    )
+
+    def clean_candidates(self) -> list[tuple[str, str]]:
+        rows: list[tuple[str, str]] = []
+        problems: list[str] = []
+        lines = self.cleaned_data["candidates"].splitlines()
+        for number, row in enumerate(csv.reader(lines), start=1):
+            cells = [cell.strip() for cell in row]
+            if not any(cells):
+                continue
+            if number == 1 and [c.lower() for c in cells[:2]] == ["name", "email"]:
+                continue  # a header
+            if len(cells) != 2:
+                problems.append(f"line {number}: give a name and an email, separated by a comma")
+                continue
+            name, email = cells
+            try:
+                validate_email(email)
+            except ValidationError:
+                problems.append(f"line {number}: {email!r} is not an email address")
+                continue
+            rows.append((name[:120], email.lower()))
+        if problems:
+            raise ValidationError(problems[:10])
+        if not rows:
+            raise ValidationError("No candidates found.")
+        if len(rows) > self.MAX_ROWS:
+            raise ValidationError(
+                f"At most {self.MAX_ROWS} candidates at once (found {len(rows)})."
+            )
+        if len({email for _, email in rows}) != len(rows):
+            raise ValidationError("An email address appears twice.")
+        return rows
 
 
 class ExtendForm(forms.Form):

@@ -485,6 +485,29 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
     return invitation
 
 
+def invitations_create_bulk(
+    *,
+    interview_set: InterviewSet,
+    created_by,
+    candidates: list[tuple[str, str]],
+    days: int,
+    link_for: Callable[[str], str],
+) -> list[tuple[Invitation, str]]:
+    """One invitation per (name, email), all or none; each link is mailed after commit."""
+    with transaction.atomic():
+        return [
+            invitation_create(
+                interview_set=interview_set,
+                created_by=created_by,
+                name=name,
+                email=email,
+                days=days,
+                link_for=link_for,
+            )
+            for name, email in candidates
+        ]
+
+
 def invitation_reissue(
     *, invitation: Invitation, link_for: Callable[[str], str]
 ) -> tuple[Invitation, str]:

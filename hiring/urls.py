@@ -34,6 +34,7 @@ urlpatterns = [
     path("questions/<int:question_id>/retire", views.question_retire, name="question_retire"),
     # invitations
     path("sets/<int:set_id>/invitations/", views.invitations, name="invitations"),
+    path("sets/<int:set_id>/invitations/bulk", views.invitations_bulk, name="invitations_bulk"),
     path(
         "invitations/<int:invitation_id>/reissue",
         views.invitation_reissue,

@@ -604,6 +604,7 @@ def _invitations_context(request, interview_set, access, **extra) -> dict:
             blind_for=request.user,
         ),
         "form": forms.InvitationForm(),
+        "bulk_form": forms.BulkInviteForm(),
         "filter_form": filter_form,
         "extend_form": forms.ExtendForm(),
         "has_questions": interview_set.items.exists(),
@@ -668,6 +669,51 @@ def _invitation_row(request, invitation, access, *, error: str = "") -> HttpResp
     if error:
         messages.error(request, error)
     return redirect("hiring:invitations", set_id=invitation.interview_set_id)
+
+
+def _invite_path(token: str) -> str:
+    return reverse("hiring:invite", args=[token])
+
+
+@require_POST
+@login_required
+def invitations_bulk(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    access.require_write()
+    form = forms.BulkInviteForm(request.POST)
+    extra: dict = {"bulk_form": form}
+    status = 400
+    if form.is_valid():
+        rows = form.cleaned_data["candidates"]
+        for _ in rows:  # each invitation counts against the sender's hourly limit
+            if retry_after := INVITE_CREATE_THROTTLE.hit(f"user:{request.user.id}"):
+                return too_many_requests(request, retry_after)
+        try:
+            created = services.invitations_create_bulk(
+                interview_set=interview_set,
+                created_by=request.user,
+                candidates=rows,
+                days=form.cleaned_data["days"],
+                link_for=lambda path: absolute_url(path, request=request),
+            )
+        except HiringError as exc:
+            form.add_error(None, exc.message)
+        else:
+            extra = {
+                "bulk_form": forms.BulkInviteForm(),
+                "bulk_links": [
+                    (
+                        invitation,
+                        absolute_url(reverse("hiring:invite", args=[token]), request=request),
+                    )
+                    for invitation, token in created
+                ],
+            }
+            status = 201 if request.htmx else 200
+    context = _invitations_context(request, interview_set, access, **extra)
+    if request.htmx:
+        return render(request, "hiring/invitations.html#panel", context, status=status)
+    return render(request, "hiring/invitations.html", context, status=status)
 
 
 @require_POST

@@ -170,3 +170,30 @@ def test_extra_time_and_a_new_link_on_the_invitations_page(
     page.goto(first_link)
     expect(page.get_by_role("heading", level=1)).to_contain_text("not valid")
     assert page.csp_violations == []
+
+
+def test_bulk_invite_shows_line_errors_then_every_link(
+    page: Page,
+    live_server,
+    hiring_team,  # noqa: F811
+):
+    _owner, team = hiring_team
+    interview_set = _set(team)
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/hiring/sets/{interview_set.id}/invitations/")
+    page.get_by_text("Invite many at once").click()
+    box = page.get_by_label("Candidates, one per line: name, email")
+    box.fill("Ada, ada@example.com\nBo, not-an-address")
+    page.get_by_role("button", name="Invite all").click()
+    expect(page.locator("#invitations-panel")).to_contain_text(
+        "line 2: 'not-an-address' is not an email address"
+    )
+    box = page.get_by_label("Candidates, one per line: name, email")
+    expect(box).to_have_value("Ada, ada@example.com\nBo, not-an-address")  # nothing lost
+    box.fill("Ada, ada@example.com\nBo, bo@example.com")
+    page.get_by_role("button", name="Invite all").click()
+    expect(page.get_by_role("status")).to_contain_text("2 invitations created and emailed")
+    expect(page.get_by_label("Link for bo@example.com")).to_have_value(
+        re.compile(r"/hiring/invite/")
+    )
+    assert page.csp_violations == []

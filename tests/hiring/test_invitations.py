@@ -364,3 +364,29 @@ def test_the_candidate_is_told_their_answers_arrived(world, django_capture_on_co
         finish_and_grade(session)
     received = [m for m in mail.outbox if m.to == ["ada@example.com"]]
     assert len(received) == 1 and "have arrived" in received[0].body
+
+
+def test_bulk_invite_creates_and_mails_every_row_or_none(
+    world, client, django_capture_on_commit_callbacks
+):
+    client.force_login(world.owner)
+    url = reverse("hiring:invitations_bulk", args=[world.interview_set.id])
+    broken = client.post(url, {"candidates": "Ada, ada@example.com\nBo, not-an-address", "days": 7})
+    assert broken.status_code == 400
+    assert "line 2: &#x27;not-an-address&#x27; is not an email address" in broken.content.decode()
+    assert not Invitation.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            url,
+            {
+                "candidates": "name,email\nAda Lovelace, ada@example.com\nBo, bo@example.com",
+                "days": 7,
+            },
+        )
+    assert done.status_code == 200
+    assert "2 invitations created and emailed" in done.content.decode()
+    assert sorted(Invitation.objects.values_list("email", flat=True)) == [
+        "ada@example.com",
+        "bo@example.com",
+    ]
+    assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.com", "bo@example.com"]

@@ -127,6 +127,13 @@ def _calls(world) -> list[Call]:
         Call("question_retire", "post", {"question_id": private.id}, WRITE, {"retired": "0"}),
         Call("invitations", "post", {"set_id": s.id}, WRITE, {"name": "New", "days": 7}),
         Call("invitation_reissue", "post", {"invitation_id": pending3.id}, WRITE, {}),
+        Call(
+            "invitations_bulk",
+            "post",
+            {"set_id": s.id},
+            WRITE,
+            {"candidates": "Bulk One, bulk1@example.com", "days": 7},
+        ),
         Call("invitation_revoke", "post", {"invitation_id": pending.id}, WRITE, {}),
         Call("invitation_extend", "post", {"invitation_id": pending2.id}, WRITE, {"days": 3}),
         Call(
