@@ -130,6 +130,7 @@ class InterviewSetVersion(models.Model):
 
 class InvitationStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    OPENED = "opened", "Opened"  # shown only: a pending link someone has loaded
     STARTED = "started", "Started"
     COMPLETED = "completed", "Completed"
     EXPIRED = "expired", "Expired"
@@ -155,6 +156,8 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    # When the link was first loaded: by the candidate, or by a mail scanner before them.
+    opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -166,8 +169,11 @@ class Invitation(models.Model):
 
     @property
     def effective_status(self) -> str:
-        if self.status == InvitationStatus.PENDING and self.expires_at <= timezone.now():
-            return InvitationStatus.EXPIRED
+        if self.status == InvitationStatus.PENDING:
+            if self.expires_at <= timezone.now():
+                return InvitationStatus.EXPIRED
+            if self.opened_at is not None:
+                return InvitationStatus.OPENED
         return self.status
 
 

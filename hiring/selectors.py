@@ -32,7 +32,7 @@ from interviews.selectors import AnswerResult, overall_score, results_for
 from questionbank.models import Question, Status
 
 BANK_PAGE = 25
-STATUS_FILTERS = ("pending", "started", "completed", "expired", "revoked")
+STATUS_FILTERS = ("pending", "opened", "started", "completed", "expired", "revoked")
 
 HUMAN_HISTORY = "human_history"  # each answer's human overrides, oldest first
 NOT_ASKED = ""  # a ranking cell for a question this candidate was not asked
@@ -235,7 +235,9 @@ def bank_search(*, team: Team, search: BankFilter) -> BankPage:
 def _status_q(status: str) -> Q:
     now = timezone.now()
     if status == InvitationStatus.PENDING:
-        return Q(status=InvitationStatus.PENDING, expires_at__gt=now)
+        return Q(status=InvitationStatus.PENDING, expires_at__gt=now, opened_at__isnull=True)
+    if status == InvitationStatus.OPENED:
+        return Q(status=InvitationStatus.PENDING, expires_at__gt=now, opened_at__isnull=False)
     if status == InvitationStatus.EXPIRED:
         return Q(status=InvitationStatus.EXPIRED) | Q(
             status=InvitationStatus.PENDING, expires_at__lte=now

@@ -508,6 +508,14 @@ def invitations_create_bulk(
         ]
 
 
+def invitation_mark_opened(*, invitation: Invitation) -> None:
+    """Note the first time a pending link is loaded (the team sees "opened")."""
+    if invitation.opened_at is None:
+        now = timezone.now()
+        Invitation.objects.filter(id=invitation.id, opened_at__isnull=True).update(opened_at=now)
+        invitation.opened_at = now
+
+
 def invitation_reissue(
     *, invitation: Invitation, link_for: Callable[[str], str]
 ) -> tuple[Invitation, str]:
@@ -520,10 +528,11 @@ def invitation_reissue(
         token, hashed = token_new()
         invitation.token_hash = hashed
         invitation.status = InvitationStatus.PENDING
+        invitation.opened_at = None  # the new link has not been opened
         invitation.expires_at = max(
             invitation.expires_at, timezone.now() + timedelta(days=settings.INVITATION_DAYS)
         )
-        invitation.save(update_fields=["token_hash", "status", "expires_at"])
+        invitation.save(update_fields=["token_hash", "status", "expires_at", "opened_at"])
         if invitation.email:
             link = link_for(reverse("hiring:invite", args=[token]))
             interview_set = invitation.interview_set
@@ -621,7 +630,7 @@ def invitation_for_token(*, token: str, known_session_ids: list[int], candidate=
             session, known_session_ids=known_session_ids, candidate=candidate
         ):
             raise invitation_unavailable("used")
-    elif status != InvitationStatus.PENDING:
+    elif status not in {InvitationStatus.PENDING, InvitationStatus.OPENED}:
         raise invitation_unavailable(status)
     return invitation
 

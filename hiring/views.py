@@ -975,6 +975,7 @@ def invite(request: HtmxHttpRequest, token: str) -> HttpResponse:
     if invitation.status != InvitationStatus.PENDING:  # this browser started it: resume
         _remember_session(request, invitation.session.id)
         return redirect("interviews:interview", session_id=invitation.session.id)
+    services.invitation_mark_opened(invitation=invitation)
     interview_set = invitation.interview_set
     return render(
         request,

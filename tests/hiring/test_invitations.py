@@ -325,9 +325,9 @@ def test_a_new_link_replaces_the_old_one(world, client, django_capture_on_commit
     new_token = re.search(r"/hiring/invite/([^/\"]+)/", body).group(1)
     assert new_token != old_token and new_token in mail.outbox[-1].body
     assert client.get(_url(old_token)).status_code == 404
-    assert Client().get(_url(new_token)).status_code == 200
     invitation.refresh_from_db()
     assert invitation.effective_status == InvitationStatus.PENDING
+    assert Client().get(_url(new_token)).status_code == 200
 
 
 def test_a_started_invitation_gets_no_new_link(world):
@@ -390,3 +390,20 @@ def test_bulk_invite_creates_and_mails_every_row_or_none(
         "bo@example.com",
     ]
     assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.com", "bo@example.com"]
+
+
+def test_loading_the_link_marks_the_invitation_opened(world, client):
+    invitation, token = make_invitation(world.interview_set, name="Ada")
+    make_invitation(world.interview_set, name="Bo")
+    assert Client().get(_url(token)).status_code == 200
+    invitation.refresh_from_db()
+    assert invitation.effective_status == InvitationStatus.OPENED
+    client.force_login(world.owner)
+    url = reverse("hiring:invitations", args=[world.interview_set.id])
+    opened = client.get(url, {"status": "opened"}).content.decode()
+    pending = client.get(url, {"status": "pending"}).content.decode()
+    assert "Ada" in opened and "Bo" not in opened
+    assert "Bo" in pending and "Ada" not in pending
+    start_in_browser(Client(), token)  # opening never stops the candidate starting
+    invitation.refresh_from_db()
+    assert invitation.effective_status == InvitationStatus.STARTED
