@@ -11,6 +11,6 @@ def team_menu(request) -> dict:
 
 
 def _in_a_team(user) -> bool:
-    from hiring.models import Membership
+    from hiring.selectors import user_in_a_team
 
-    return user.is_authenticated and Membership.objects.filter(user_id=user.id).exists()
+    return user.is_authenticated and user_in_a_team(user_id=user.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
@@ -45,6 +46,25 @@ def _role_of(user, team_ref: str) -> Subquery:
 
 
 # --------------------------------------------------------------------------- access
+IN_A_TEAM_SECONDS = 300
+
+
+def in_a_team_key(user_id: int) -> str:
+    return f"hiring:in-a-team:{user_id}"
+
+
+def user_in_a_team(*, user_id: int) -> bool:
+    """Does the user belong to a team? Every page's header asks, so the answer is kept in
+    the cache; a membership saved or deleted drops it (hiring/receivers.py)."""
+    return bool(
+        cache.get_or_set(
+            in_a_team_key(user_id),
+            lambda: Membership.objects.filter(user_id=user_id).exists(),
+            IN_A_TEAM_SECONDS,
+        )
+    )
+
+
 def memberships_for_user(*, user) -> list[Membership]:
     return list(Membership.objects.filter(user=user).select_related("team").order_by("team__name"))
 

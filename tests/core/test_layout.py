@@ -38,3 +38,18 @@ def test_the_csrf_failure_page_is_styled_too():
     response = client.post(reverse("login"), {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert static("css/viva.css") in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_hiring_link_follows_membership_at_once(client, django_user_model):
+    from hiring.models import Membership, Team
+
+    user = django_user_model.objects.create_user("ivy", password="x")
+    client.force_login(user)
+    hiring = f'href="{reverse("hiring:teams")}"'
+    assert hiring not in client.get("/").content.decode()  # cached: not in a team
+    team = Team.objects.create(name="Platform", slug="platform")
+    membership = Membership.objects.create(team=team, user=user, role="viewer")
+    assert hiring in client.get("/").content.decode()
+    membership.delete()
+    assert hiring not in client.get("/").content.decode()
