@@ -146,7 +146,11 @@ def test_home_offers_the_interview_in_progress(page, live_server, user):
     page.get_by_role("link", name="Continue your interview").click()
     page.wait_for_url(f"**/practice/s/{session.id}/")
     expect(page.get_by_label("Your answer")).to_have_value("Repeating it leaves the same state.")
-    # only team members see the Hiring menu
+    # while the clock runs, no menu pulls the candidate away
+    expect(page.get_by_role("link", name="My progress")).to_have_count(0)
+    expect(page.get_by_role("link", name="Viva")).to_be_visible()
+    # elsewhere, only team members see the Hiring menu
+    page.goto(f"{live_server.url}/practice/progress/")
     expect(page.get_by_role("link", name="Hiring", exact=True)).to_have_count(0)
     expect(page.get_by_role("link", name="Create a team")).to_be_visible()
 
