@@ -25,14 +25,24 @@ def session_get_for_request(*, request, session_id: int) -> Session:
     return _check_access(request, Session.objects.filter(id=session_id).first())
 
 
+# The interview page's two reads, in SQL through ``Model.objects.raw``: the busiest
+# page spent more CPU compiling the equivalent ORM query than running it (bench/README.md).
+# tests/interviews/test_drafts_schema.py ties the column names to the models.
+SESSION_BY_ID = "SELECT * FROM {session} WHERE id = %s"
+ANSWERS_OF_SESSION = "SELECT * FROM {answer} WHERE session_id = %s ORDER BY position"
+
+
 def session_answers_for_request(*, request, session_id: int) -> tuple[Session, list[Answer]]:
-    """The session and its answers in position order, in one query; 404 as above."""
-    answers = list(
-        Answer.objects.filter(session_id=session_id).select_related("session").order_by("position")
-    )
+    """The session and its answers in position order; 404 as above."""
+    tables = {"session": Session._meta.db_table, "answer": Answer._meta.db_table}
+    found = list(Session.objects.raw(SESSION_BY_ID.format(**tables), [session_id]))
+    session = _check_access(request, found[0] if found else None)
+    answers = list(Answer.objects.raw(ANSWERS_OF_SESSION.format(**tables), [session_id]))
     if not answers:  # every session has answers; without any there is nothing to show
         raise Http404("No such interview.")
-    return _check_access(request, answers[0].session), answers
+    for answer in answers:
+        answer.session = session  # the relation, without another query
+    return session, answers
 
 
 def _check_access(request, session: Session | None) -> Session:

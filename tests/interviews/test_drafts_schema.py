@@ -1,4 +1,5 @@
-"""The autosave's hand-written UPDATE names only columns the models really have.
+"""The hand-written SQL (the autosave's UPDATE, the interview page's reads) names only
+columns the models really have.
 
 ``interviews/drafts.py`` is the one statement written in SQL rather than through the
 ORM (it checks session, status and deadline in the same statement that stores the
@@ -35,3 +36,14 @@ def test_a_renamed_column_would_be_caught(monkeypatch):
     statement = drafts._UPDATE.replace("paste_count", "pastes_count")
     monkeypatch.setattr(drafts, "_UPDATE", statement)
     assert "pastes_count" in _named_in_statement() - (_columns(Answer) | _columns(Session))
+
+
+def test_the_interview_page_reads_name_real_columns():
+    from interviews import selectors
+
+    for sql in (selectors.SESSION_BY_ID, selectors.ANSWERS_OF_SESSION):
+        text = sql.format(session="session_table", answer="answer_table").lower()
+        names = set(re.findall(r"\b([a-z_]+)\b", text)) - SQL_WORDS
+        names -= {"answer_table", "session_table", "s", "by", "order"}
+        known = _columns(Answer) | _columns(Session)
+        assert names <= known, names - known
