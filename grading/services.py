@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from core.errors import DomainError
 from grading import rubric
 from grading.llm_service import answer_grade_llm
 from grading.models import Grade, GraderKind
@@ -213,15 +214,19 @@ def llm_enabled() -> bool:
     return bool(settings.OPENAI_API_KEY and settings.GRADING_LLM_MODEL)
 
 
+class GradeRefused(DomainError):
+    code = "grade_refused"
+
+
 def grade_override(*, answer, reviewer, score: float, comment: str, feedback: str = "") -> Grade:
     """A reviewer sets the score; history keeps who, when, old -> new. ``comment`` is the
     team's internal reason; ``feedback``, if any, is what the candidate may see."""
     from grading.selectors import final_grade
 
     if not 0 <= score <= 100:
-        raise ValueError("A score must be between 0 and 100.")
+        raise GradeRefused("A score must be between 0 and 100.")
     if not comment.strip():
-        raise ValueError("Say why you are changing the grade: a comment is required.")
+        raise GradeRefused("Say why you are changing the grade: a comment is required.")
     with transaction.atomic():
         grades = list(Grade.objects.select_for_update().filter(answer=answer, is_current=True))
         before = final_grade(grades)

@@ -24,7 +24,7 @@ from core.errors import DomainError, NotFound
 from core.links import absolute_url
 from grading.models import Grade, GraderKind
 from grading.selectors import final_grade
-from grading.services import grade_override
+from grading.services import GradeRefused, grade_override
 from hiring.models import (
     BlindReview,
     InterviewSet,
@@ -787,5 +787,5 @@ def answer_override(*, answer, reviewer, score: float, comment: str, feedback: s
         return grade_override(
             answer=answer, reviewer=reviewer, score=score, comment=comment, feedback=feedback
         )
-    except ValueError as exc:
-        raise HiringError(str(exc)) from None
+    except GradeRefused as exc:
+        raise HiringError(exc.message) from None

@@ -11,6 +11,7 @@ from django.utils import timezone
 from grading import services
 from grading.models import Grade
 from grading.selectors import final_grade
+from grading.services import GradeRefused
 from grading.tasks import grade_answer_task, sweep_ungraded
 from interviews import services as interview_services
 from interviews.models import Session
@@ -107,7 +108,7 @@ def test_human_override_wins_and_keeps_history(candidate):
         (keyword.score, 40, reviewer.id),
         (40, 55, reviewer.id),
     ]
-    with pytest.raises(ValueError, match="comment is required"):
+    with pytest.raises(GradeRefused, match="comment is required"):
         services.grade_override(answer=answer, reviewer=reviewer, score=10, comment=" ")
 
 
