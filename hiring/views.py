@@ -927,6 +927,8 @@ def candidate_confirm(request: HtmxHttpRequest, invitation_id: int) -> HttpRespo
     session = getattr(invitation, "session", None)
     if session is None:
         messages.error(request, "This candidate has not started yet.")
+    elif request.POST.get("reviewed") != "yes":
+        messages.error(request, "Tick “I have read every answer” to confirm the machine grades.")
     else:
         count = services.answers_confirm(session=session, reviewer=request.user)
         messages.success(request, f"Confirmed {count} machine grade{'s' if count != 1 else ''}.")

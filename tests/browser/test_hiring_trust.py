@@ -197,3 +197,26 @@ def test_bulk_invite_shows_line_errors_then_every_link(
         re.compile(r"/hiring/invite/")
     )
     assert page.csp_violations == []
+
+
+def test_confirming_machine_grades_asks_first_and_records_who(
+    page: Page,
+    live_server,
+    hiring_team,  # noqa: F811
+):
+    owner, team = hiring_team
+    interview_set = _set(team)
+    invitation, _session = completed_candidate(interview_set, name="Cora")
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/hiring/candidates/{invitation.id}/")
+    page.get_by_role("button", name="Confirm all machine grades").click()
+    # nothing happens until the reviewer says they read every answer
+    expect(page.get_by_label("I have read every answer")).to_be_visible()
+    from grading.models import Grade, GraderKind
+
+    assert not Grade.objects.filter(kind=GraderKind.HUMAN).exists()
+    page.get_by_label("I have read every answer").check()
+    page.get_by_role("button", name="Confirm all machine grades").click()
+    expect(page.get_by_role("status")).to_contain_text("Confirmed 1 machine grade")
+    assert {g.reviewer_id for g in Grade.objects.filter(kind=GraderKind.HUMAN)} == {owner.id}
+    assert page.csp_violations == []

@@ -143,7 +143,7 @@ def _calls(world) -> list[Call]:
             WRITE,
             {"score": 55, "comment": "Reads better than the keywords suggest."},
         ),
-        Call("confirm", "post", {"invitation_id": started.id}, WRITE, {}),
+        Call("confirm", "post", {"invitation_id": started.id}, WRITE, {"reviewed": "yes"}),
         Call(
             "member_add",
             "post",

@@ -141,15 +141,19 @@ def test_confirm_records_human_grades_with_the_same_scores(world, client):
     invitation, session = completed_candidate(world.interview_set, name="Cora")
     before = set_ranking(interview_set=world.interview_set).rows[0].score
     client.force_login(world.reviewer)
-    response = client.post(reverse("hiring:confirm", args=[invitation.id]))
-    assert response.status_code == 302
+    unticked = client.post(reverse("hiring:confirm", args=[invitation.id]), follow=True)
+    assert "Tick “I have read every answer”" in unticked.content.decode()
     humans = Grade.objects.filter(kind=GraderKind.HUMAN, answer__session=session)
+    assert not humans.exists()
+    response = client.post(reverse("hiring:confirm", args=[invitation.id]), {"reviewed": "yes"})
+    assert response.status_code == 302
     assert humans.count() == 3
     assert {g.comment for g in humans} == {services.CONFIRM_COMMENT}
     assert set_ranking(interview_set=world.interview_set).rows[0].score == before
     # Confirming again changes nothing: every answer already has a human grade.
-    client.post(reverse("hiring:confirm", args=[invitation.id]))
+    client.post(reverse("hiring:confirm", args=[invitation.id]), {"reviewed": "yes"})
     assert humans.count() == 3
+    assert {g.reviewer for g in humans} == {world.reviewer}  # who confirmed
 
 
 def test_blind_review_hides_names_until_scored(world, client):
