@@ -73,12 +73,6 @@ def is_verified(user) -> bool:
     return VerifiedEmail.objects.filter(user=user, email=normalised(user.email)).exists()
 
 
-def user_with_verified(email: str):
-    """The account that verified ``email``, or None."""
-    found = VerifiedEmail.objects.select_related("user").filter(email=normalised(email)).first()
-    return found.user if found and found.user.is_active else None
-
-
 def verified_email_mark(*, user) -> VerifiedEmail:
     """Verify an address without a link: for accounts the operator creates (demo data)."""
     verified, _ = VerifiedEmail.objects.update_or_create(

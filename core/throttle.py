@@ -24,15 +24,15 @@ logger = logging.getLogger(__name__)
 _LOCAL = LocMemCache("viva-throttle-fallback", {})
 
 
-def _incr(store, cache_key: str, window_seconds: int) -> int | None:
+def _incr(store, cache_key: str, window_seconds: int, events: int = 1) -> int | None:
     """Count one in a window's counter; None when the cache could not count (django-redis
     answers None instead of raising while Redis is unreachable). One round trip once the
     window has started."""
     try:
-        return store.incr(cache_key)
+        return store.incr(cache_key, events)
     except ValueError:  # the window's first event
         store.add(cache_key, 0, window_seconds + 1)
-        return store.incr(cache_key)
+        return store.incr(cache_key, events)
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,13 @@ class Throttle:
     def _retry_after(self, window: int) -> int:
         return max(1, int((window + 1) * self.window_seconds - time.time()))
 
-    def hit(self, key: str) -> int:
-        """Count one event; return seconds to wait if this event is over the limit, else 0."""
+    def hit(self, key: str, events: int = 1) -> int:
+        """Count ``events`` events; return seconds to wait if that goes over the limit, else 0."""
         cache_key, window = self._key(key)
-        count = _incr(caches["default"], cache_key, self.window_seconds)
+        count = _incr(caches["default"], cache_key, self.window_seconds, events)
         if count is None:  # the shared cache is unreachable
             logger.warning("rate-limit cache unavailable, counting locally")
-            count = _incr(_LOCAL, cache_key, self.window_seconds) or 0
+            count = _incr(_LOCAL, cache_key, self.window_seconds, events) or 0
         return self._retry_after(window) if count > self.limit else 0
 
     def blocked_for(self, key: str) -> int:

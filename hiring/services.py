@@ -144,7 +144,10 @@ def member_invites_for(*, user) -> list[TeamInvite]:
 
 def member_invite_answer(*, invite_id: int, user, accept: bool) -> Membership | None:
     """Accept (join with the offered role) or decline a seat offered to this user."""
-    invite = next((i for i in member_invites_for(user=user) if i.id == invite_id), None)
+    invite = None
+    if accounts.is_verified(user):
+        email = accounts.normalised(user.email)
+        invite = TeamInvite.objects.filter(id=invite_id, email=email).select_related("team").first()
     if invite is None:
         raise NotFound("No such invitation.")
     with transaction.atomic():
@@ -425,6 +428,20 @@ def invitation_create(
     ``link_for`` turns a path into an absolute URL (the view passes
     ``core.links.absolute_url``). With an email, the link is mailed after commit.
     """
+    days = _invitation_checks(interview_set=interview_set, created_by=created_by, days=days)
+    return _invitation_new(
+        interview_set=interview_set,
+        created_by=created_by,
+        name=name,
+        email=email,
+        days=days,
+        extra_minutes=extra_minutes,
+        link_for=link_for,
+    )
+
+
+def _invitation_checks(*, interview_set: InterviewSet, created_by, days: int | None) -> int:
+    """Refuse what no invitation to this set may do; return the validity in days."""
     if created_by is not None:
         require_verified(created_by)
     days = days or settings.INVITATION_DAYS
@@ -432,6 +449,19 @@ def invitation_create(
         raise HiringError(f"An invitation lasts between 1 and {MAX_INVITATION_DAYS} days.")
     if not interview_set.items.exists():
         raise HiringError("Add questions to the set before inviting candidates.")
+    return days
+
+
+def _invitation_new(
+    *,
+    interview_set: InterviewSet,
+    created_by,
+    name: str,
+    email: str,
+    days: int,
+    extra_minutes: int,
+    link_for: Callable[[str], str],
+) -> tuple[Invitation, str]:
     token, hashed = token_new()
     with transaction.atomic():
         invitation = Invitation.objects.create(
@@ -494,14 +524,16 @@ def invitations_create_bulk(
     link_for: Callable[[str], str],
 ) -> list[tuple[Invitation, str]]:
     """One invitation per (name, email), all or none; each link is mailed after commit."""
+    days = _invitation_checks(interview_set=interview_set, created_by=created_by, days=days)
     with transaction.atomic():
         return [
-            invitation_create(
+            _invitation_new(
                 interview_set=interview_set,
                 created_by=created_by,
                 name=name,
                 email=email,
                 days=days,
+                extra_minutes=0,
                 link_for=link_for,
             )
             for name, email in candidates

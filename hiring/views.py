@@ -638,13 +638,21 @@ def invitations(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
         except HiringError as exc:
             form.add_error(None, exc.message)
         else:
-            # The link exists only now: we store its hash, so it is shown once, here.
             extra = {
                 "form": forms.InvitationForm(),
                 "new_invitation": invitation,
-                "new_link": absolute_url(reverse("hiring:invite", args=[token]), request=request),
+                "new_link": _invite_link(request, token),
             }
             status = 201 if request.htmx else 200
+    return _invitations_panel(request, interview_set, access, status=status, **extra)
+
+
+def _invite_link(request, token: str) -> str:
+    """The candidate's link; it exists only now (we store its hash), so it is shown once."""
+    return absolute_url(reverse("hiring:invite", args=[token]), request=request)
+
+
+def _invitations_panel(request, interview_set, access, *, status: int, **extra) -> HttpResponse:
     context = _invitations_context(request, interview_set, access, **extra)
     if request.htmx:
         return render(request, "hiring/invitations.html#panel", context, status=status)
@@ -671,10 +679,6 @@ def _invitation_row(request, invitation, access, *, error: str = "") -> HttpResp
     return redirect("hiring:invitations", set_id=invitation.interview_set_id)
 
 
-def _invite_path(token: str) -> str:
-    return reverse("hiring:invite", args=[token])
-
-
 @require_POST
 @login_required
 def invitations_bulk(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
@@ -685,9 +689,9 @@ def invitations_bulk(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
     status = 400
     if form.is_valid():
         rows = form.cleaned_data["candidates"]
-        for _ in rows:  # each invitation counts against the sender's hourly limit
-            if retry_after := INVITE_CREATE_THROTTLE.hit(f"user:{request.user.id}"):
-                return too_many_requests(request, retry_after)
+        # each invitation counts against the sender's hourly limit
+        if retry_after := INVITE_CREATE_THROTTLE.hit(f"user:{request.user.id}", len(rows)):
+            return too_many_requests(request, retry_after)
         try:
             created = services.invitations_create_bulk(
                 interview_set=interview_set,
@@ -702,18 +706,11 @@ def invitations_bulk(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
             extra = {
                 "bulk_form": forms.BulkInviteForm(),
                 "bulk_links": [
-                    (
-                        invitation,
-                        absolute_url(reverse("hiring:invite", args=[token]), request=request),
-                    )
-                    for invitation, token in created
+                    (invitation, _invite_link(request, token)) for invitation, token in created
                 ],
             }
             status = 201 if request.htmx else 200
-    context = _invitations_context(request, interview_set, access, **extra)
-    if request.htmx:
-        return render(request, "hiring/invitations.html#panel", context, status=status)
-    return render(request, "hiring/invitations.html", context, status=status)
+    return _invitations_panel(request, interview_set, access, status=status, **extra)
 
 
 @require_POST
@@ -732,7 +729,7 @@ def invitation_reissue(request: HtmxHttpRequest, invitation_id: int) -> HttpResp
         invitation.interview_set,
         access,
         new_invitation=invitation,
-        new_link=absolute_url(reverse("hiring:invite", args=[token]), request=request),
+        new_link=_invite_link(request, token),
         reissued=True,
     )
     return render(request, "hiring/invitations.html", context)

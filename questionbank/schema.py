@@ -133,15 +133,10 @@ def _where(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             where += f"[{part + 1}]"
-        elif part in _WRAPPERS:
-            continue
         else:
             where += f".{part}" if where else str(part)
     return where
 
-
-# parts of a location that name pydantic's internals, not a field of the file
-_WRAPPERS = {"function-after[_lowers_the_score(), MisconceptionIn]", "int", "none"}
 
 _RANGES = {"suggested_minutes": (1, 120), "penalty": (1, 100), "cap": (0, 100), "score": (0, 100)}
 

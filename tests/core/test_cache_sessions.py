@@ -142,3 +142,12 @@ def test_a_changed_user_is_read_afresh(redis_cache, interview, client, change):
     user.save()
     signed_out = client.get(url)  # no longer logged in: asked to log in again
     assert signed_out.status_code == 302 and signed_out["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("store", ["locmem", "redis"])
+def test_several_events_count_in_one_call(store, request):
+    if store == "redis":
+        request.getfixturevalue("redis_cache")
+    throttle = Throttle(scope=f"batch-{store}", limit=5, window_seconds=60)
+    assert throttle.hit("ann", 4) == 0
+    assert throttle.hit("ann", 2) > 0  # 6 events: over the limit
