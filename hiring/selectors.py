@@ -277,17 +277,22 @@ def set_invitations(
     return invitations_as_seen(invitations, reviewer=blind_for)
 
 
+def blinded_ids(*, reviewer, invitations: list[Invitation]) -> set[int]:
+    """The invitations whose candidate ``reviewer`` may not yet see by name: in a set they
+    review blind, not yet scored by them."""
+    blind = blind_set_ids(reviewer=reviewer, set_ids={i.interview_set_id for i in invitations})
+    if not blind:
+        return set()
+    revealed = invitations_scored_by(reviewer=reviewer, set_ids=sorted(blind))
+    return {i.id for i in invitations if i.interview_set_id in blind and i.id not in revealed}
+
+
 def invitations_as_seen(invitations: list[Invitation], *, reviewer=None) -> list[Invitation]:
     """Set ``shown_name`` and ``shown_email`` on each invitation: pseudonym and no email
     for a ``reviewer`` reviewing blind who has not yet scored that candidate."""
-    revealed: set[int] | None = None
-    if reviewer is not None:
-        blind = blind_set_ids(reviewer=reviewer, set_ids={i.interview_set_id for i in invitations})
-        revealed = invitations_scored_by(reviewer=reviewer, set_ids=sorted(blind))
-    else:
-        blind = set()
+    hidden = blinded_ids(reviewer=reviewer, invitations=invitations) if reviewer else set()
     for invitation in invitations:
-        blinded = invitation.interview_set_id in blind and invitation.id not in (revealed or ())
+        blinded = invitation.id in hidden
         invitation.shown_name = candidate_name(invitation, blinded=blinded)  # type: ignore[attr-defined]
         invitation.shown_email = "" if blinded else invitation.email  # type: ignore[attr-defined]
     return invitations
@@ -568,16 +573,12 @@ def review_queue_rows(*, team: Team, reviewer) -> list[QueueRow]:
     """The review queue as this reviewer sees it."""
     answers = [a for a in review_queue(team=team) if a.session.invitation is not None]
     invitations = [a.session.invitation for a in answers if a.session.invitation]
-    blind_sets = blind_set_ids(reviewer=reviewer, set_ids={i.interview_set_id for i in invitations})
-    revealed = invitations_scored_by(reviewer=reviewer, set_ids=sorted(blind_sets))
+    hidden = blinded_ids(reviewer=reviewer, invitations=invitations)
     return [
         QueueRow(
             answer=answer,
             invitation=invitation,
-            name=candidate_name(
-                invitation,
-                blinded=invitation.interview_set_id in blind_sets and invitation.id not in revealed,
-            ),
+            name=candidate_name(invitation, blinded=invitation.id in hidden),
             grades=list(answer.grades.all()),
         )
         for answer, invitation in zip(answers, invitations, strict=True)
