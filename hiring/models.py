@@ -53,6 +53,9 @@ class InterviewSet(models.Model):
     # stays the team's, and nobody sees a machine grade before review). A live setting,
     # not part of a version, so a team can release results after reviewing.
     candidates_see_results = models.BooleanField(default=False)
+    # With GRADING_LLM_MODE=uncertain, every answer to this set also gets the LLM's
+    # second opinion (when the mode is "all" or "off", this changes nothing).
+    llm_second_opinion = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -198,3 +201,51 @@ class TeamInvite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} invited to {self.team} as {self.role}"
+
+
+class Recommendation(models.TextChoices):
+    STRONG_HIRE = "strong_hire", "Strong hire"
+    HIRE = "hire", "Hire"
+    NO_HIRE = "no_hire", "No hire"
+    STRONG_NO_HIRE = "strong_no_hire", "Strong no hire"
+
+
+class Scorecard(models.Model):
+    """One reviewer's independent judgement of one candidate: a score per answer and a
+    recommendation. Hidden from the other reviewers until its author submits it."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="scorecards")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scorecards"
+    )
+    recommendation = models.CharField(max_length=16, choices=Recommendation.choices, blank=True)
+    # For the team only; never shown to the candidate.
+    notes = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "reviewer"], name="one_scorecard_per_reviewer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.invitation_id}"
+
+
+class ScorecardScore(models.Model):
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="scores")
+    answer = models.ForeignKey("interviews.Answer", on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()  # 0-100
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "answer"], name="one_score_per_answer"),
+            models.CheckConstraint(
+                condition=models.Q(score__lte=100), name="scorecard_score_at_most_100"
+            ),
+        ]
