@@ -27,17 +27,37 @@ def session_get_for_request(*, request, session_id: int) -> Session:
 
 # The interview page's two reads, in SQL through ``Model.objects.raw``: the busiest
 # page spent more CPU compiling the equivalent ORM query than running it (bench/README.md).
+# Only the question on screen carries its snapshot (prompt, model answer, rubric): the
+# navigator needs the other answers' states, not their questions, and each snapshot left
+# behind is one large JSON document PostgreSQL need not send and Python need not decode.
 # tests/interviews/test_drafts_schema.py ties the column names to the models.
 SESSION_BY_ID = "SELECT * FROM {session} WHERE id = %s"
-ANSWERS_OF_SESSION = "SELECT * FROM {answer} WHERE session_id = %s ORDER BY position"
+ANSWERS_OF_SESSION = (
+    "SELECT {columns}, CASE WHEN position = %s THEN snapshot END AS snapshot"
+    " FROM {answer} WHERE session_id = %s ORDER BY position"
+)
 
 
-def session_answers_for_request(*, request, session_id: int) -> tuple[Session, list[Answer]]:
-    """The session and its answers in position order; 404 as above."""
+def _answer_columns_but_snapshot() -> str:
+    return ", ".join(
+        field.column for field in Answer._meta.concrete_fields if field.name != "snapshot"
+    )
+
+
+def session_answers_for_request(
+    *, request, session_id: int, question_shown: int | None = None
+) -> tuple[Session, list[Answer]]:
+    """The session and its answers in position order; 404 as above.
+
+    Only the answer at ``question_shown`` (if any) has its ``snapshot``; the others'
+    is None. A position past the end shows the last question, which then gets its own.
+    """
     tables = {"session": Session._meta.db_table, "answer": Answer._meta.db_table}
     found = list(Session.objects.raw(SESSION_BY_ID.format(**tables), [session_id]))
     session = _check_access(request, found[0] if found else None)
-    answers = list(Answer.objects.raw(ANSWERS_OF_SESSION.format(**tables), [session_id]))
+    sql = ANSWERS_OF_SESSION.format(columns=_answer_columns_but_snapshot(), **tables)
+    shown = -1 if question_shown is None else question_shown
+    answers = list(Answer.objects.raw(sql, [shown, session_id]))
     if not answers:  # every session has answers; without any there is nothing to show
         raise Http404("No such interview.")
     for answer in answers:

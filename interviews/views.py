@@ -74,16 +74,21 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
 def interview(request: HtmxHttpRequest, session_id: int) -> HttpResponse:
     if login_needed := _login_first(request, session_id):
         return login_needed
-    session, answers = selectors.session_answers_for_request(request=request, session_id=session_id)
+    try:
+        requested = max(int(request.GET.get("q", 0)), 0)
+    except ValueError:
+        requested = 0
+    session, answers = selectors.session_answers_for_request(
+        request=request, session_id=session_id, question_shown=requested
+    )
     if session.is_open and not services.session_close_if_over(session=session).is_open:
         messages.info(request, "Time is up. Your last saved answers were submitted for grading.")
         return redirect("interviews:results", session_id=session.id)
     if not session.is_open:
         return redirect("interviews:results", session_id=session.id)
-    try:
-        position = min(max(int(request.GET.get("q", 0)), 0), len(answers) - 1)
-    except ValueError:
-        position = 0
+    position = min(requested, len(answers) - 1)
+    if position != requested:  # past the end: the last question, fetched on its own
+        answers[position].refresh_from_db(fields=["snapshot"])
     context = {
         "session": session,
         "answers": answers,

@@ -44,6 +44,30 @@ def test_interview_page_shows_saved_text_and_server_deadline(session, cand_clien
     assert 'aria-live="polite"' in html and 'role="timer"' in html
 
 
+@pytest.mark.parametrize(("asked", "shown"), [("?q=1", 1), ("?q=99", -1), ("?q=x", 0), ("", 0)])
+def test_interview_page_shows_the_question_asked_for_or_the_nearest(
+    session, cand_client, asked, shown
+):
+    answers = list(session.answers.order_by("position"))
+    shown %= len(answers)
+    page = cand_client.get(reverse("interviews:interview", args=[session.id]) + asked)
+    html = page.content.decode()
+    assert f"Question {shown + 1} of {len(answers)}" in html
+    assert answers[shown].asked.title in html
+    assert page.context["answer"].asked.title == answers[shown].asked.title
+
+
+def test_the_interview_read_carries_only_the_shown_questions_snapshot(session, rf, candidate):
+    from interviews.selectors import session_answers_for_request
+
+    request = rf.get("/")
+    request.user, request.session = candidate, {}
+    _, answers = session_answers_for_request(
+        request=request, session_id=session.id, question_shown=1
+    )
+    assert [a.snapshot is not None for a in answers] == [False, True, False, False]
+
+
 def test_autosave_over_htmx_returns_the_saved_partial_and_clock(session, cand_client):
     response = cand_client.post(save_url(session), {"text": "PUT is safe to retry"}, headers=HX)
     assert response.status_code == 200
