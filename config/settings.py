@@ -182,9 +182,21 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Publishing must never hang a web request when the broker is down: fail fast,
 # keep the answer, and let the sweep enqueue it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# LLM second opinions and webhook sends wait on someone else's server: their own queues,
+# consumed by a thread-pool worker, so neither a burst of them nor a slow receiver ever
+# delays keyword grading on the default queue.
+CELERY_TASK_ROUTES = {
+    "grading.tasks.llm_opinion": {"queue": "llm"},
+    "hiring.tasks.deliver_webhook": {"queue": "webhooks"},
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULE = {
     "sweep-ungraded-answers": {"task": "grading.tasks.sweep_ungraded", "schedule": 60.0},
+    "sweep-llm-opinions": {"task": "grading.tasks.sweep_llm_opinions", "schedule": 60.0},
+    "sweep-webhook-deliveries": {
+        "task": "hiring.tasks.sweep_webhook_deliveries",
+        "schedule": 120.0,
+    },
     "finalise-expired-sessions": {
         "task": "interviews.tasks.finalise_expired_sessions",
         "schedule": 30.0,
@@ -228,11 +240,38 @@ GRADING_LLM_TIMEOUT = env.float("GRADING_LLM_TIMEOUT", 20.0)
 GRADING_LLM_DAILY_BUDGET = env.int("GRADING_LLM_DAILY_BUDGET", 500)
 GRADING_LLM_MAX_UPLIFT = env.float("GRADING_LLM_MAX_UPLIFT", 15.0)
 GRADING_LLM_DISAGREEMENT = env.float("GRADING_LLM_DISAGREEMENT", 25.0)
+# Which answers get a second opinion: all | uncertain | off (docs/grading.md). Off unless a
+# model and a key are configured.
+GRADING_LLM_MODE = env.str(
+    "GRADING_LLM_MODE", "uncertain" if OPENAI_API_KEY and GRADING_LLM_MODEL else "off"
+)
+# Calls in flight per `llm` worker process (its thread pool size): the calls mostly wait.
+GRADING_LLM_CONCURRENCY = env.int("GRADING_LLM_CONCURRENCY", 20)
+GRADING_LLM_TEAM_DAILY_BUDGET = env.int("GRADING_LLM_TEAM_DAILY_BUDGET", 200)
+# "uncertain" mode: an answer this long that the keyword grader scores low is worth a look.
+GRADING_LLM_SUBSTANTIAL_WORDS = env.int("GRADING_LLM_SUBSTANTIAL_WORDS", 60)
+GRADING_LLM_LOW_SCORE = env.float("GRADING_LLM_LOW_SCORE", 50.0)
+# Attempts per call (429 / 5xx / timeout), with exponential backoff and jitter.
+GRADING_LLM_ATTEMPTS = env.int("GRADING_LLM_ATTEMPTS", 4)
+GRADING_LLM_BACKOFF_SECONDS = env.float("GRADING_LLM_BACKOFF_SECONDS", 1.0)
+GRADING_LLM_BACKOFF_MAX_SECONDS = env.float("GRADING_LLM_BACKOFF_MAX_SECONDS", 30.0)
+# After this many consecutive failed calls the breaker opens for the cool-down.
+GRADING_LLM_BREAKER_FAILURES = env.int("GRADING_LLM_BREAKER_FAILURES", 5)
+GRADING_LLM_BREAKER_COOLDOWN_SECONDS = env.float("GRADING_LLM_BREAKER_COOLDOWN_SECONDS", 60.0)
+# A claimed opinion whose worker vanished is claimable again after this long.
+GRADING_LLM_LEASE_SECONDS = env.int("GRADING_LLM_LEASE_SECONDS", 300)
 
 # Interviews
 ANSWER_MAX_CHARS = env.int("ANSWER_MAX_CHARS", 20_000)
 DEADLINE_GRACE_SECONDS = env.int("DEADLINE_GRACE_SECONDS", 5)
 INVITATION_DAYS = env.int("INVITATION_DAYS", 7)
+
+# Webhooks (docs/operations.md, "Webhooks and the read API"). Private, loopback and
+# link-local addresses are refused as endpoints unless this is on (on with DEBUG, for
+# `make run`; tests turn it on for their local receiver).
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", 8)
 
 # Security. Scripts and styles come only from our own static files: htmx is
 # configured (meta tag) to inject no inline styles, and no template uses inline JS.

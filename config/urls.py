@@ -20,4 +20,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("practice/", include("interviews.urls")),
     path("hiring/", include("hiring.urls")),
+    path("api/v1/", include("hiring.api_urls")),
 ]

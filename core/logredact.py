@@ -1,4 +1,4 @@
-"""Invitation links are keys: keep their tokens out of every log line.
+"""Invitation links and API tokens are keys: keep them out of every log line.
 
 A token is in the path of the first request a candidate makes, and in the Referer of the
 requests that page makes next (same-origin referrers carry the full URL). Gunicorn's access
@@ -13,11 +13,15 @@ import re
 from gunicorn.glogging import Logger as _GunicornLogger
 
 _INVITE_TOKEN = re.compile(r"(/hiring/invite/)[^/?#\s\"']+")
+# Read-API tokens (hiring/api_tokens.py), wherever one turns up: a logged header, an
+# error message quoting a request.
+_API_TOKEN = re.compile(r"\b(viva_)[A-Za-z0-9_-]{20,}")
 REDACTED = "[token]"
 
 
 def redact(text: str) -> str:
-    return _INVITE_TOKEN.sub(rf"\g<1>{REDACTED}", text)
+    text = _INVITE_TOKEN.sub(rf"\g<1>{REDACTED}", text)
+    return _API_TOKEN.sub(rf"\g<1>{REDACTED}", text)
 
 
 class RedactTokens(logging.Filter):

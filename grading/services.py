@@ -14,13 +14,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from core.errors import DomainError
 from grading import rubric
-from grading.llm_service import answer_grade_llm
+from grading.llm_queue import MODE_OFF, llm_mode, second_opinion_reason
+from grading.llm_service import opinion_complete, opinions_request
 from grading.models import Grade, GraderKind
+from grading.signals import answers_graded
 from grading.store import grade_store
 from questionbank.models import Kind
 from questionbank.snapshot import QuestionSnapshot
@@ -119,7 +121,7 @@ def grade_answer(*, answer_id: int) -> int:
 
 
 def grade_answers(*, answer_ids: list[int]) -> int:
-    """Grade free-text answers with the keyword grader (and the LLM when configured).
+    """Grade free-text answers with the keyword grader; queue LLM second opinions.
 
     Returns how many answers it graded. Idempotent: an answer whose current keyword
     grade is from this grader version keeps it. A batch costs two queries whatever its
@@ -128,6 +130,10 @@ def grade_answers(*, answer_ids: list[int]) -> int:
     that transaction, so no lock is held while it computes. A duplicate delivery
     running at the same moment is settled by the one-current-grade-per-kind unique
     index, which turns its INSERT into a no-op (ON CONFLICT DO NOTHING).
+
+    With GRADING_LLM_MODE on, the answers that need a second opinion (see
+    llm_queue.second_opinion_reason) get an LlmOpinion row in the same transaction, and
+    their tasks go to the ``llm`` queue after the commit: the keyword grade never waits.
     """
     current_version = (
         Grade.objects.filter(answer=OuterRef("pk"), kind=GraderKind.KEYWORD, is_current=True)
@@ -141,25 +147,25 @@ def grade_answers(*, answer_ids: list[int]) -> int:
         .only("snapshot", "saved_text")
         .order_by("id")
     )
-    with_llm = llm_enabled()
-    new, outdated, second_opinions = [], [], []
+    mode = llm_mode()
+    if mode != MODE_OFF:  # the hiring set's switch and team, read through the relations
+        answers = answers.annotate(
+            opinion_opt_in=F("session__invitation__interview_set__llm_second_opinion"),
+            opinion_team=F("session__invitation__interview_set__team_id"),
+        )
+    new, outdated, opinions = [], [], {}
     for answer in answers:
-        graded = answer.keyword_version == rubric.GRADER_VERSION
-        # A rerun with the LLM on (a duplicate delivery, or the worker died during the
-        # LLM call) keeps the keyword grade and only completes a missing LLM opinion: the
-        # grader is deterministic and answer_grade_llm is idempotent per model and prompt.
-        if graded and not with_llm:
+        if answer.keyword_version == rubric.GRADER_VERSION:
             continue
         snapshot = answer.asked
         started = time.perf_counter()
         result = grade_text(snapshot=snapshot, text=answer.saved_text)
-        if with_llm:
-            second_opinions.append((answer, criteria_from_snapshot(snapshot), result))
-        if graded:
-            continue
         if answer.keyword_version is not None:
             outdated.append(answer.id)
         reasons = review_reasons(result)
+        why = _second_opinion_reason(mode, answer, result, needs_review=bool(reasons))
+        if why:
+            opinions[answer.id] = getattr(answer, "opinion_team", None)
         new.append(
             Grade(
                 answer=answer,
@@ -175,6 +181,8 @@ def grade_answers(*, answer_ids: list[int]) -> int:
                 needs_review=bool(reasons),
                 review_reasons=reasons,
                 duration_ms=int((time.perf_counter() - started) * 1000),
+                # The pages say "second opinion pending" until an LLM grade row exists.
+                meta={"second_opinion": why} if why else {},
             )
         )
     if new:
@@ -184,11 +192,53 @@ def grade_answers(*, answer_ids: list[int]) -> int:
                     answer_id__in=outdated, kind=GraderKind.KEYWORD, is_current=True
                 ).exclude(grader_version=rubric.GRADER_VERSION).update(is_current=False)
             Grade.objects.bulk_create(new, ignore_conflicts=True)
-    # After the commit, one call per answer: the keyword grades stand whatever the LLM does.
-    if second_opinions:
-        for answer, criteria, result in second_opinions:
-            answer_grade_llm(answer=answer, criteria=criteria, keyword_result=result)
+            if opinions:
+                from grading.tasks import llm_opinions_enqueue  # tasks import this module
+
+                opinions_request(teams_by_answer=opinions)
+                ids = list(opinions)
+                transaction.on_commit(lambda: llm_opinions_enqueue(answer_ids=ids))
+    if new:  # e.g. hiring tells a team's webhooks once a candidate is fully graded
+        answers_graded.send(sender=Grade, answer_ids=[grade.answer_id for grade in new])
     return len(new)
+
+
+def _second_opinion_reason(mode: str, answer, result: rubric.Result, *, needs_review: bool) -> str:
+    if mode == MODE_OFF:
+        return ""
+    return second_opinion_reason(
+        mode=mode,
+        score=result.score,
+        confidence=result.confidence,
+        needs_review=needs_review,
+        word_count=len(answer.saved_text.split()),
+        set_opt_in=getattr(answer, "opinion_opt_in", None),
+        low_confidence=LOW_CONFIDENCE,
+        substantial_words=settings.GRADING_LLM_SUBSTANTIAL_WORDS,
+        low_score=settings.GRADING_LLM_LOW_SCORE,
+    )
+
+
+def answer_second_opinion(*, answer_id: int) -> str:
+    """Complete one answer's queued LLM second opinion (the ``llm`` queue's task)."""
+    return opinion_complete(answer_id=answer_id, keyword=_keyword_for)
+
+
+def _keyword_for(answer) -> tuple[list[rubric.Criterion], rubric.Result]:
+    """The criteria and the keyword result bounding the LLM score. Only the score is used,
+    so the stored keyword grade's is read (grading the text again would cost more CPU than
+    the rest of the opinion, on a worker that runs a hundred of them at once)."""
+    snapshot = answer.asked
+    criteria = criteria_from_snapshot(snapshot)
+    stored = (
+        Grade.objects.filter(answer=answer, kind=GraderKind.KEYWORD, is_current=True)
+        .values_list("score", "confidence")
+        .first()
+    )
+    score, confidence = stored or (None, None)
+    if score is None:
+        return criteria, grade_text(snapshot=snapshot, text=answer.saved_text)
+    return criteria, rubric.Result(score=score, verdicts=(), flags=(), confidence=confidence or 0)
 
 
 def _misconception_dict(hit) -> dict:
@@ -211,6 +261,7 @@ def _verdict_dict(verdict) -> dict:
 
 
 def llm_enabled() -> bool:
+    """Whether an LLM is configured (GRADING_LLM_MODE decides which answers it sees)."""
     return bool(settings.OPENAI_API_KEY and settings.GRADING_LLM_MODEL)
 
 

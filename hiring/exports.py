@@ -1,4 +1,10 @@
-"""A set's ranked results as CSV (spreadsheets) and JSON (the team's own tools)."""
+"""A set's ranked results as CSV (spreadsheets) and JSON (the team's own tools).
+
+Scorecards appear as the results page shows them to the person exporting: submitted
+ones only, and for a candidate only once the exporter's own card for them is submitted
+(a viewer, who cannot score, gets every submitted card). Scorecard notes are exported
+as ``internal_comment``: for the team, never for the candidate.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import csv
 import io
 from decimal import ROUND_HALF_UP, Decimal
 
-from hiring.selectors import Ranking
+from hiring.selectors import CandidateRow, Ranking, grade_source
 
 # A cell starting with one of these is a formula to a spreadsheet: neutralise it.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -51,6 +57,13 @@ def ranking_rows(ranking: Ranking) -> list[dict]:
                     )
                     for column, cell in zip(ranking.columns, row.cells, strict=True)
                 },
+                "grade_source": {
+                    str(r.answer.asked.id): grade_source(r) or None for r in row.results
+                },
+                "combined_score": as_shown(row.reviews.combined, 1),
+                # True: the exporter has not submitted their own card, so others stay hidden
+                "scorecards_hidden": row.reviews.hidden,
+                "scorecards": _scorecards(row),
                 "graded": row.graded,
                 "questions_asked": len(row.results),
                 "needs_review": row.needs_review,
@@ -61,6 +74,25 @@ def ranking_rows(ranking: Ranking) -> list[dict]:
             }
         )
     return records
+
+
+def _scorecards(row: CandidateRow) -> list[dict]:
+    question_of = {r.answer.id: str(r.answer.asked.id) for r in row.results}
+    return [
+        {
+            "reviewer": card.reviewer_name,
+            "recommendation": card.scorecard.recommendation,
+            "overall": as_shown(card.overall, 1),
+            "scores": {
+                question_of[answer_id]: score
+                for answer_id, score in card.by_answer.items()
+                if answer_id in question_of
+            },
+            "internal_comment": card.scorecard.notes,
+            "submitted_at": _iso(card.scorecard.submitted_at),
+        }
+        for card in row.reviews.cards
+    ]
 
 
 def ranking_json(ranking: Ranking) -> dict:
@@ -83,16 +115,52 @@ def ranking_csv(ranking: Ranking) -> str:
     writer = csv.writer(out)
     fixed = ["rank", "name", "email", "status", "version", "started_at", "finished_at"]
     extra = ["graded", "needs_review", "hidden_count", "paste_count", "paste_chars", "seconds"]
+    records = ranking_rows(ranking)
+    # one group of columns per reviewer with a visible submitted card, in name order
+    reviewers = sorted({card["reviewer"] for r in records for card in r["scorecards"]})
+    questions = [str(c.question_id) for c in ranking.columns]
     writer.writerow(
-        [*fixed, "final_score", *(f"{c.label} {c.title}" for c in ranking.columns), *extra]
+        [
+            *fixed,
+            "final_score",
+            *(f"{c.label} {c.title}" for c in ranking.columns),
+            *(f"grade_source {c.label}" for c in ranking.columns),
+            "combined_score",
+            *(
+                f"scorecard {name} {part}"
+                for name in reviewers
+                for part in (
+                    "recommendation",
+                    "overall",
+                    *(f"{c.label}" for c in ranking.columns),
+                    "internal_comment",
+                )
+            ),
+            *extra,
+        ]
     )
-    for record in ranking_rows(ranking):
-        scores = [record["scores"][str(c.question_id)] for c in ranking.columns]
+    for record in records:
+        cards = {card["reviewer"]: card for card in record["scorecards"]}
+        reviewer_cells = []
+        for name in reviewers:
+            card = cards.get(name)
+            if card is None:
+                reviewer_cells += [""] * (len(questions) + 3)
+                continue
+            reviewer_cells += [
+                card["recommendation"],
+                card["overall"],
+                *(card["scores"].get(q) for q in questions),
+                card["internal_comment"],
+            ]
         writer.writerow(
             [
                 *(_safe(record[key]) for key in fixed),
                 _safe(record["final_score"]),
-                *(_safe(s) for s in scores),
+                *(_safe(record["scores"][q]) for q in questions),
+                *(_safe(record["grade_source"].get(q)) for q in questions),
+                _safe("hidden" if record["scorecards_hidden"] else record["combined_score"]),
+                *(_safe(cell) for cell in reviewer_cells),
                 *(_safe(record[key]) for key in extra),
             ]
         )

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from hiring.models import InterviewSet, Role
+from hiring.models import InterviewSet, Recommendation, Role, Scorecard
 from hiring.selectors import STATUS_FILTERS, BankFilter
 from hiring.services import MAX_INVITATION_DAYS
 from questionbank.models import Kind, Level, SampleKind, Topic
@@ -386,3 +386,65 @@ class OverrideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Feedback for the candidate (optional)",
     )
+
+
+class ScorecardForm(forms.Form):
+    """A reviewer's scorecard: a whole-number score per answer (blank while drafting),
+    a recommendation and internal notes. ``action`` says save the draft or submit."""
+
+    recommendation = forms.ChoiceField(
+        choices=[("", "Not decided yet"), *Recommendation.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        label="Recommendation",
+    )
+    notes = forms.CharField(
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Internal notes",
+        help_text="Internal: your team reads these with your submitted card; never the candidate.",
+    )
+    action = forms.ChoiceField(choices=[("save", "Save draft"), ("submit", "Submit")])
+
+    def __init__(self, *args, answers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.answers = answers
+        for answer in answers:
+            label = f"Q{answer.position + 1}"
+            self.fields[self.score_field(answer)] = forms.IntegerField(
+                min_value=0,
+                max_value=100,
+                required=False,
+                label=f"{label} score (0-100)",
+                error_messages={
+                    "invalid": f"{label}: enter a whole number from 0 to 100.",
+                    "min_value": f"{label}: a score cannot be below 0.",
+                    "max_value": f"{label}: a score cannot be above 100.",
+                },
+            )
+
+    @classmethod
+    def for_draft(cls, *, answers, draft: Scorecard | None) -> ScorecardForm:
+        """The form as the reviewer last saved it (empty without a draft)."""
+        if draft is None:
+            return cls(answers=answers)
+        saved = {s.answer_id: s.score for s in draft.scores.all()}
+        initial: dict[str, object] = {cls.score_field(a): saved.get(a.id) for a in answers}
+        initial |= {"recommendation": draft.recommendation, "notes": draft.notes}
+        return cls(answers=answers, initial=initial)
+
+    @staticmethod
+    def score_field(answer) -> str:
+        return f"score-{answer.id}"
+
+    def score_fields(self) -> list:
+        """(answer, bound field) pairs, in the order the candidate answered."""
+        return [(answer, self[self.score_field(answer)]) for answer in self.answers]
+
+    def scores(self) -> dict[int, int | None]:
+        return {a.id: self.cleaned_data.get(self.score_field(a)) for a in self.answers}
+
+    @property
+    def submitting(self) -> bool:
+        return self.cleaned_data.get("action") == "submit"

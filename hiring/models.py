@@ -249,3 +249,104 @@ class ScorecardScore(models.Model):
                 condition=models.Q(score__lte=100), name="scorecard_score_at_most_100"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.score} for answer {self.answer_id}"
+
+
+# --------------------------------------------------------------------------- integrations
+class WebhookEvent(models.TextChoices):
+    INVITATION_COMPLETED = "invitation.completed", "Invitation completed"
+    CANDIDATE_GRADED = "candidate.graded", "Candidate graded"
+    PING = "ping", "Test event"
+
+
+SUBSCRIBABLE_EVENTS = (WebhookEvent.INVITATION_COMPLETED, WebhookEvent.CANDIDATE_GRADED)
+
+
+class WebhookEndpoint(models.Model):
+    """Where a team's applicant-tracking system wants to hear about its candidates."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list)  # a subset of SUBSCRIBABLE_EVENTS
+    # Signs every delivery (HMAC-SHA256). Kept in clear because signing needs it; only
+    # the team's owners see it.
+    secret = models.CharField(max_length=64)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}: {self.url}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RETRYING = "retrying", "Retrying"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the payload as it was when the event happened, and how
+    sending it went. Receivers deduplicate on ``id`` (the X-Viva-Delivery header)."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=32, choices=WebhookEvent.choices)
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A candidate's event reaches each endpoint once, however many workers race.
+            models.UniqueConstraint(
+                fields=["endpoint", "event_type", "invitation"],
+                condition=models.Q(invitation__isnull=False),
+                name="one_delivery_per_endpoint_event_invitation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} to {self.endpoint_id} ({self.status})"
+
+
+class ApiToken(models.Model):
+    """A team's key to the read API. Only a hash is stored; the token is shown once."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)  # the first characters, to tell tokens apart
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.team_id})"

@@ -7,7 +7,10 @@ a team's sets, invitations, candidates and results are invisible to everyone els
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -18,6 +21,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from grading.models import Grade, GraderKind
+from grading.selectors import final_grade
 from hiring.models import (
     BlindReview,
     InterviewSet,
@@ -28,6 +32,7 @@ from hiring.models import (
     Team,
 )
 from hiring.permissions import Access
+from hiring.scorecards import CandidateCards, Reader, cards_for_set
 from interviews.models import Answer, Session
 from interviews.selectors import AnswerResult, overall_score, results_for
 from questionbank.models import Question, Status
@@ -78,16 +83,24 @@ def team_for_member(*, user, slug: str) -> Access:
     return Access(team=membership.team, role=membership.role)
 
 
-def set_for_member(*, user, set_id: int) -> tuple[InterviewSet, Access]:
-    interview_set = (
-        InterviewSet.objects.select_related("team")
+def team_owned_for_member(model, *, user, object_id: int, missing: str):
+    """A row with a ``team`` foreign key, and the user's access to that team, in one
+    query; 404 (saying ``missing``) when it does not exist or the user is not a member."""
+    found = (
+        model.objects.select_related("team")
         .annotate(member_role=_role_of(user, "team_id"))
-        .filter(id=set_id, member_role__isnull=False)
+        .filter(id=object_id, member_role__isnull=False)
         .first()
     )
-    if interview_set is None:
-        raise Http404("No such interview set.")
-    return interview_set, Access(team=interview_set.team, role=interview_set.member_role)
+    if found is None:
+        raise Http404(missing)
+    return found, Access(team=found.team, role=found.member_role)
+
+
+def set_for_member(*, user, set_id: int) -> tuple[InterviewSet, Access]:
+    return team_owned_for_member(
+        InterviewSet, user=user, object_id=set_id, missing="No such interview set."
+    )
 
 
 def invitation_for_member(*, user, invitation_id: int) -> tuple[Invitation, Access]:
@@ -130,6 +143,11 @@ def answer_of_invitation(*, invitation: Invitation, answer_id: int) -> Answer:
     if answer is None:
         raise Http404("No such answer.")
     return answer
+
+
+def candidate_answers(*, invitation: Invitation) -> list[Answer]:
+    """The candidate's answers in the order asked (none before they start)."""
+    return list(Answer.objects.filter(session__invitation_id=invitation.id).order_by("position"))
 
 
 # --------------------------------------------------------------------------- team pages
@@ -364,6 +382,11 @@ class CandidateRow:
     paste_count: int = 0
     paste_chars: int = 0
     seconds: int = 0
+    reviews: CandidateCards = field(default_factory=CandidateCards)
+
+    @property
+    def finished_at(self) -> datetime | None:
+        return self.session.finished_at if self.session else None
 
     @property
     def version_number(self) -> int | None:
@@ -381,9 +404,39 @@ class Ranking:
     columns: list[Column]
     rows: list[CandidateRow]
     status: str
+    sort: RankingSort | None = None
+    blind: bool = False
+
+    def _link(self, key: str) -> SortLink:
+        param = self.sort.link(key) if self.sort else sort_first_param(key)
+        params = {"status": self.status, "sort": param}
+        return SortLink(
+            query=urlencode({k: v for k, v in params.items() if v}),
+            aria=self.sort.aria(key) if self.sort else "",
+        )
+
+    @property
+    def sort_links(self) -> dict[str, SortLink]:
+        """Each sortable header's link and aria-sort value ("" when not the sorted one)."""
+        keys = [k for k in _SORTS if not (k == "name" and self.blind)]
+        return {key: self._link(key) for key in keys}
+
+    @property
+    def question_headers(self) -> list[tuple[Column, SortLink]]:
+        return [(c, self._link(f"q{c.question_id}")) for c in self.columns]
+
+    @property
+    def default_query(self) -> str:
+        return urlencode({"status": self.status} if self.status else {})
 
 
-def _answers_prefetch(lookup: str = "session__answers") -> Prefetch:
+@dataclass(frozen=True)
+class SortLink:
+    query: str
+    aria: str
+
+
+def answers_prefetch(lookup: str = "session__answers") -> Prefetch:
     return Prefetch(
         lookup,
         queryset=Answer.objects.order_by("position").prefetch_related(
@@ -397,14 +450,18 @@ def set_ranking(
     interview_set: InterviewSet,
     status: str = "",
     blind_for=None,
+    reader: Reader | None = None,
+    sort: str = "",
 ) -> Ranking:
     """Candidates ranked by final score (derived per answer with final_grade).
 
     A fixed number of queries whatever the number of candidates. With ``blind_for``
-    (a reviewer), names stay hidden until that reviewer has scored the candidate.
+    (a reviewer), names stay hidden until that reviewer has scored the candidate. With
+    ``reader``, each row carries the submitted scorecards that reader may see. ``sort``
+    (see ``ranking_sort``) reorders the rows; ranks stay those of the final score.
     """
     queryset = interview_set.invitations.select_related("session__set_version").prefetch_related(
-        _answers_prefetch()
+        answers_prefetch()
     )
     if status in STATUS_FILTERS:
         queryset = queryset.filter(_status_q(status))
@@ -416,6 +473,11 @@ def set_ranking(
     )
 
     columns = _columns(interview_set=interview_set, invitations=invitations)
+    reviews = (
+        cards_for_set(invitation_ids=[i.id for i in invitations], reader=reader)
+        if reader is not None
+        else {}
+    )
     rows = []
     for invitation in invitations:
         session = getattr(invitation, "session", None)
@@ -442,11 +504,103 @@ def set_ranking(
             paste_count=sum(a.paste_count for a in answers),
             paste_chars=sum(a.paste_chars for a in answers),
             seconds=sum(a.time_spent_seconds for a in answers),
+            reviews=reviews.get(invitation.id, CandidateCards()),
         )
         rows.append(row)
     rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.invitation.created_at))
     _assign_ranks(rows)
-    return Ranking(interview_set=interview_set, columns=columns, rows=rows, status=status)
+    chosen = ranking_sort(sort, columns=columns, blind=blind_for is not None)
+    if chosen is not None:
+        rows = chosen.apply(rows)
+    return Ranking(
+        interview_set=interview_set,
+        columns=columns,
+        rows=rows,
+        status=status,
+        sort=chosen,
+        blind=blind_for is not None,
+    )
+
+
+# Statuses in the order a candidate moves through them, then the ones that ended early.
+_STATUS_ORDER: list[str] = [
+    InvitationStatus.COMPLETED,
+    InvitationStatus.STARTED,
+    InvitationStatus.OPENED,
+    InvitationStatus.PENDING,
+    InvitationStatus.EXPIRED,
+    InvitationStatus.REVOKED,
+]
+
+# The ranking's sortable columns: key -> (the value a row sorts by, None sorting last;
+# whether the first click sorts descending).
+_SORTS: dict[str, tuple[Callable[[CandidateRow], Any], bool]] = {
+    "name": (lambda r: r.name.casefold(), False),
+    "score": (lambda r: r.score, True),
+    "combined": (lambda r: r.reviews.combined, True),
+    "recommendations": (
+        lambda r: (r.reviews.hire_votes, -r.reviews.no_hire_votes) if r.reviews.cards else None,
+        True,
+    ),
+    "status": (lambda r: _STATUS_ORDER.index(r.status), False),
+    "needs_review": (lambda r: r.needs_review, True),
+    "submitted": (lambda r: r.finished_at, True),
+}
+
+
+@dataclass(frozen=True)
+class RankingSort:
+    key: str  # a _SORTS key or "q<question id>"
+    descending: bool
+    column_index: int | None = None  # for a question's column
+
+    @property
+    def param(self) -> str:
+        return f"-{self.key}" if self.descending else self.key
+
+    def _value(self, row: CandidateRow):
+        if self.column_index is None:
+            return _SORTS[self.key][0](row)
+        cell = row.cells[self.column_index]
+        return cell if isinstance(cell, float | int) else None
+
+    def apply(self, rows: list[CandidateRow]) -> list[CandidateRow]:
+        """Rows with a value in the chosen order (ties keep the rank order), then the rest."""
+        valued = [(self._value(r), r) for r in rows]
+        with_value = [pair for pair in valued if pair[0] is not None]
+        with_value.sort(key=lambda pair: pair[0], reverse=self.descending)
+        return [r for _v, r in with_value] + [r for v, r in valued if v is None]
+
+    def link(self, key: str) -> str:
+        """The sort parameter a column header links to: the other direction if this
+        column is the one sorted, else the column's natural first direction."""
+        if key == self.key:
+            return key if self.descending else f"-{key}"
+        return sort_first_param(key)
+
+    def aria(self, key: str) -> str:
+        if key != self.key:
+            return ""
+        return "descending" if self.descending else "ascending"
+
+
+def sort_first_param(key: str) -> str:
+    descending = _SORTS[key][1] if key in _SORTS else True
+    return f"-{key}" if descending else key
+
+
+def ranking_sort(raw: str, *, columns: list[Column], blind: bool) -> RankingSort | None:
+    """Parse ``?sort=``: a column key, "-" first for descending. Anything unknown (or
+    the name while reviewing blind) means the default order: by rank."""
+    raw = (raw or "")[:20]
+    descending = raw.startswith("-")
+    key = raw.removeprefix("-")
+    question_keys = {f"q{c.question_id}": i for i, c in enumerate(columns)}
+    if key not in _SORTS and key not in question_keys:
+        return None
+    if key == "name" and blind:
+        return None
+    return RankingSort(key=key, descending=descending, column_index=question_keys.get(key))
 
 
 def _assign_ranks(rows: list[CandidateRow]) -> None:
@@ -596,4 +750,66 @@ def review_queue(*, team: Team, limit: int = 200) -> QuerySet[Answer]:
         .select_related("session__invitation__interview_set")
         .prefetch_related(Prefetch("grades", queryset=Grade.objects.filter(is_current=True)))
         .order_by("session__finished_at", "position")[:limit]
+    )
+
+
+# --------------------------------------------------------------------------- side by side
+@dataclass(frozen=True)
+class SideBySideRow:
+    row: CandidateRow  # the candidate's ranking row (label respecting blind review)
+    result: AnswerResult | None  # None: this candidate was not asked the question
+    needs_review: bool
+
+    @property
+    def machine(self) -> Grade | None:
+        """The machine's grade, whether or not a human has since overridden it."""
+        if self.result is None:
+            return None
+        return final_grade(g for g in self.result.answer.grades.all() if g.kind != GraderKind.HUMAN)
+
+    @property
+    def source(self) -> str:
+        return grade_source(self.result)
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    interview_set: InterviewSet
+    column: Column
+    columns: list[Column]
+    rows: list[SideBySideRow]
+
+
+def grade_source(result: AnswerResult | None) -> str:
+    """Where an answer's final grade came from: "human", "machine", or "" (none yet)."""
+    if result is None or result.grade is None:
+        return ""
+    return "human" if result.grade.kind == GraderKind.HUMAN else "machine"
+
+
+def question_side_by_side(
+    *, interview_set: InterviewSet, question_id: int, blind_for=None
+) -> SideBySide:
+    """Every candidate's answer to one question of the set, in ranking order.
+
+    Built on ``set_ranking``, so blind review and "needs review" mean the same here.
+    """
+    ranking = set_ranking(interview_set=interview_set, blind_for=blind_for)
+    column = next((c for c in ranking.columns if c.question_id == question_id), None)
+    if column is None:
+        raise Http404("No such question in this set.")
+    rows = []
+    for row in ranking.rows:
+        if row.session is None:
+            continue
+        result = next((r for r in row.results if r.answer.asked.id == question_id), None)
+        rows.append(
+            SideBySideRow(
+                row=row,
+                result=result,
+                needs_review=result is not None and _needs_review(result),
+            )
+        )
+    return SideBySide(
+        interview_set=interview_set, column=column, columns=ranking.columns, rows=rows
     )

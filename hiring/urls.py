@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from hiring import views
+from hiring import integration_views, views
 
 app_name = "hiring"
 
@@ -55,6 +55,7 @@ urlpatterns = [
     path("sets/<int:set_id>/results.csv", views.results_csv, name="results_csv"),
     path("sets/<int:set_id>/results.json", views.results_json, name="results_json"),
     path("sets/<int:set_id>/blind", views.blind_toggle, name="blind_toggle"),
+    path("sets/<int:set_id>/questions/<int:question_id>/compare", views.compare, name="compare"),
     path("candidates/<int:invitation_id>/", views.candidate, name="candidate"),
     path(
         "candidates/<int:invitation_id>/answers/<int:answer_id>/override",
@@ -62,6 +63,26 @@ urlpatterns = [
         name="answer_override",
     ),
     path("candidates/<int:invitation_id>/confirm", views.candidate_confirm, name="confirm"),
+    # integrations: webhooks and read-API tokens (owners)
+    path("t/<slug:slug>/integrations/", integration_views.integrations_page, name="integrations"),
+    path("t/<slug:slug>/integrations/webhooks", integration_views.webhook_add, name="webhook_add"),
+    path(
+        "t/<slug:slug>/integrations/tokens", integration_views.api_token_add, name="api_token_add"
+    ),
+    path(
+        "api-tokens/<int:token_id>/revoke",
+        integration_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
+    path("webhooks/<int:endpoint_id>/", integration_views.webhook, name="webhook"),
+    path("webhooks/<int:endpoint_id>/test", integration_views.webhook_test, name="webhook_test"),
+    path(
+        "webhooks/<int:endpoint_id>/active", integration_views.webhook_active, name="webhook_active"
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/delete", integration_views.webhook_delete, name="webhook_delete"
+    ),
+    path("candidates/<int:invitation_id>/scorecard", views.scorecard, name="scorecard"),
     # the candidate's link: no account needed
     path("invite/<str:token>/", views.invite, name="invite"),
 ]

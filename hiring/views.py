@@ -25,7 +25,7 @@ from grading.answer_check import answer_check, question_samples_check, result_se
 from grading.calibration import Graded, question_calibration
 from grading.ideas import suggest_ideas
 from grading.services import criteria_records
-from hiring import exports, forms, selectors, services
+from hiring import exports, forms, scorecards, selectors, services
 from hiring.models import InvitationStatus, Role
 from hiring.services import HiringError, InvitationUnavailable, QuestionInvalid
 from hiring.tokens import token_hash
@@ -767,6 +767,11 @@ def invitation_extend(request: HtmxHttpRequest, invitation_id: int) -> HttpRespo
 
 
 # --------------------------------------------------------------------------- results
+def _reader(request, access) -> scorecards.Reader:
+    """Who reads scorecards, for the visibility rule (see hiring/scorecards.py)."""
+    return scorecards.Reader(user=request.user, role=access.role)
+
+
 def _is_blind(request, set_id: int) -> bool:
     return bool(selectors.blind_set_ids(reviewer=request.user, set_ids=[set_id]))
 
@@ -782,6 +787,8 @@ def results(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
         interview_set=interview_set,
         status=filter_form.status_value(),
         blind_for=request.user if blind else None,
+        reader=_reader(request, access),
+        sort=request.GET.get("sort", ""),
     )
     context = {
         "set": interview_set,
@@ -813,29 +820,54 @@ def _export_name(interview_set, ext: str) -> str:
 
 
 @require_safe
+@never_cache
+@login_required
+def compare(request: HtmxHttpRequest, set_id: int, question_id: int) -> HttpResponse:
+    """One question, every candidate's answer side by side."""
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    blind = _is_blind(request, set_id)
+    side_by_side = selectors.question_side_by_side(
+        interview_set=interview_set,
+        question_id=question_id,
+        blind_for=request.user if blind else None,
+    )
+    context = {
+        "set": interview_set,
+        "team": access.team,
+        "access": access,
+        "compare": side_by_side,
+        "blind": blind,
+    }
+    return render(request, "hiring/compare.html", context)
+
+
+@require_safe
 @login_required
 def results_csv(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
-    interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
-    ranking = _export_ranking(request, interview_set)
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    ranking = _export_ranking(request, interview_set, access)
     response = HttpResponse(exports.ranking_csv(ranking), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name(interview_set, "csv")}"'
     response["Cache-Control"] = "no-store"
     return response
 
 
-def _export_ranking(request, interview_set) -> selectors.Ranking:
-    """What the results page shows this reviewer, blind review included."""
+def _export_ranking(request, interview_set, access) -> selectors.Ranking:
+    """What the results page shows this reviewer: blind review, and only the scorecards
+    they may see (the same rule as the page)."""
     blind = _is_blind(request, interview_set.id)
     return selectors.set_ranking(
-        interview_set=interview_set, blind_for=request.user if blind else None
+        interview_set=interview_set,
+        blind_for=request.user if blind else None,
+        reader=_reader(request, access),
     )
 
 
 @require_safe
 @login_required
 def results_json(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
-    interview_set, _access = selectors.set_for_member(user=request.user, set_id=set_id)
-    ranking = _export_ranking(request, interview_set)
+    interview_set, access = selectors.set_for_member(user=request.user, set_id=set_id)
+    ranking = _export_ranking(request, interview_set, access)
     response = JsonResponse(exports.ranking_json(ranking), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = (
         f'attachment; filename="{_export_name(interview_set, "json")}"'
@@ -845,8 +877,14 @@ def results_json(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
 
 
 # --------------------------------------------------------------------------- one candidate
-def _candidate_context(request, invitation, access) -> dict:
+def _candidate_context(request, invitation, access, scorecard_form=None) -> dict:
     review = selectors.candidate_review(invitation=invitation)
+    answers = [item.result.answer for item in review.items]
+    panel = scorecards.scorecard_panel(
+        invitation=invitation, reader=_reader(request, access), answers=answers
+    )
+    if scorecard_form is None:
+        scorecard_form = forms.ScorecardForm.for_draft(answers=answers, draft=panel.mine)
     blinded = _is_blind(request, invitation.interview_set_id) and invitation.id not in (
         selectors.invitations_scored_by(
             reviewer=request.user, set_ids=[invitation.interview_set_id]
@@ -862,6 +900,9 @@ def _candidate_context(request, invitation, access) -> dict:
         "name": selectors.candidate_name(invitation, blinded=blinded),
         "override_form": forms.OverrideForm(),
         "show_model_answers": True,
+        "panel": panel,
+        "scorecard_form": scorecard_form,
+        "finished": review.session is not None and review.session.finished_at is not None,
     }
 
 
@@ -912,6 +953,43 @@ def answer_override(request: HtmxHttpRequest, invitation_id: int, answer_id: int
     else:
         messages.success(request, "Grade overridden.")
     return redirect(reverse("hiring:candidate", args=[invitation.id]) + f"#answer-{answer.id}")
+
+
+@require_POST
+@login_required
+def scorecard(request: HtmxHttpRequest, invitation_id: int) -> HttpResponse:
+    """Save this reviewer's scorecard as a draft, or submit it (final)."""
+    invitation, access = selectors.invitation_for_member(
+        user=request.user, invitation_id=invitation_id
+    )
+    access.require_write()
+    answers = selectors.candidate_answers(invitation=invitation)
+    form = forms.ScorecardForm(request.POST, answers=answers)
+    status = 400
+    if form.is_valid():
+        try:
+            card = scorecards.scorecard_save(
+                invitation=invitation,
+                reviewer=request.user,
+                answers=answers,
+                scores=form.scores(),
+                recommendation=form.cleaned_data["recommendation"],
+                notes=form.cleaned_data["notes"],
+                submit=form.submitting,
+            )
+        except HiringError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(
+                request,
+                "Scorecard submitted. It is final; you now see the other submitted scorecards."
+                if card.submitted_at
+                else "Draft saved. Only you can see it until you submit.",
+            )
+            return redirect(reverse("hiring:candidate", args=[invitation.id]) + "#scorecards")
+    context = _candidate_context(request, invitation, access, scorecard_form=form)
+    return render(request, "hiring/candidate.html", context, status=status)
 
 
 @require_POST

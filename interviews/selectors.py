@@ -40,7 +40,9 @@ ANSWERS_OF_SESSION = (
 
 def _answer_columns_but_snapshot() -> str:
     return ", ".join(
-        field.column for field in Answer._meta.concrete_fields if field.name != "snapshot"
+        field.column
+        for field in Answer._meta.concrete_fields
+        if field.column and field.name != "snapshot"
     )
 
 

@@ -8,16 +8,13 @@ import pytest
 @pytest.fixture
 def celery_worker_live(redis_url, transactional_db, settings):
     """A real Celery worker (in a thread) consuming the real Redis broker."""
-    from celery.contrib.testing.worker import start_worker
-
     from config.celery import app
+    from tests.workers import live_worker
 
     if not str(app.conf.broker_url).startswith("redis"):
         pytest.skip("the Celery app was configured without REDIS_URL")
     app.control.purge()
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
-    ) as worker:
+    with live_worker(app) as worker:
         yield worker
 
 

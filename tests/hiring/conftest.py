@@ -23,6 +23,7 @@ from tests.factories import (
     make_mcq,
     right_option,
 )
+from tests.hiring.webhook_receiver import webhook_receiver  # noqa: F401  (a fixture)
 
 GOOD = (
     "Repeating it leaves the server in the same state, so a client can safely retry. "

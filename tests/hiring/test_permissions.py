@@ -13,11 +13,13 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 
+from hiring import api_tokens, api_urls, webhooks
 from hiring import urls as hiring_urls
 from hiring.models import Membership, TeamInvite
 from interviews.selectors import INVITED_SESSIONS_KEY
 from tests.hiring.conftest import (
     answer_all,
+    completed_candidate,
     finish_and_grade,
     make_invitation,
     start_in_browser,
@@ -61,6 +63,15 @@ def _calls(world) -> list[Call]:
     extra_membership = Membership.objects.get(team=world.team_a, user=world.extra)
     seat = TeamInvite.objects.create(team=world.team_a, email=world.outsider.email, role="viewer")
     slug = world.team_a.slug
+    endpoint = webhooks.webhook_endpoint_create(
+        team=world.team_a,
+        url="http://127.0.0.1:9/hook",
+        events=["invitation.completed"],
+        created_by=world.owner,
+    )
+    api_token, _ = api_tokens.api_token_create(
+        team=world.team_a, name="ATS", created_by=world.owner
+    )
     question_data = {
         "title": "Our outbox",
         "prompt": "How do you publish events reliably?",
@@ -92,6 +103,7 @@ def _calls(world) -> list[Call]:
         Call("results_csv", "get", {"set_id": s.id}, READ),
         Call("results_json", "get", {"set_id": s.id}, READ),
         Call("candidate", "get", {"invitation_id": started.id}, READ),
+        Call("compare", "get", {"set_id": s.id, "question_id": world.questions[0].id}, READ),
         Call("blind_toggle", "post", {"set_id": s.id}, READ, {"blind": "on"}),
         Call("invite", "get", {"token": landing_token}, PUBLIC),
         Call("invite", "post", {"token": fresh_token}, PUBLIC),
@@ -145,6 +157,13 @@ def _calls(world) -> list[Call]:
         ),
         Call("confirm", "post", {"invitation_id": started.id}, WRITE, {"reviewed": "yes"}),
         Call(
+            "scorecard",
+            "post",
+            {"invitation_id": started.id},
+            WRITE,
+            {"action": "save", "recommendation": "hire", "notes": "Draft"},
+        ),
+        Call(
             "member_add",
             "post",
             {"slug": slug},
@@ -165,6 +184,21 @@ def _calls(world) -> list[Call]:
             MANAGE,
             {},
         ),
+        # integrations: owners only (secrets and tokens live there)
+        Call("integrations", "get", {"slug": slug}, MANAGE),
+        Call("webhook", "get", {"endpoint_id": endpoint.id}, MANAGE),
+        Call(
+            "webhook_add",
+            "post",
+            {"slug": slug},
+            MANAGE,
+            {"url": "http://127.0.0.1:9/other", "events": ["candidate.graded"]},
+        ),
+        Call("webhook_test", "post", {"endpoint_id": endpoint.id}, MANAGE, {}),
+        Call("webhook_active", "post", {"endpoint_id": endpoint.id}, MANAGE, {"active": "0"}),
+        Call("api_token_add", "post", {"slug": slug}, MANAGE, {"name": "Another ATS"}),
+        Call("api_token_revoke", "post", {"token_id": api_token.id}, MANAGE, {}),
+        Call("webhook_delete", "post", {"endpoint_id": endpoint.id}, MANAGE, {}),
     ]
 
 
@@ -185,6 +219,12 @@ def _private_question(world):
             {"label": "Rollback", "keywords": ["rollback"], "weight": 1, "required": False},
         ],
     )
+
+
+@pytest.fixture(autouse=True)
+def _local_webhook_urls(settings):
+    """The matrix's endpoints point at 127.0.0.1, as in `make run`."""
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
 
 
 ACTORS = ["anonymous", "candidate", "member_b", "staff", "viewer", "reviewer", "owner"]
@@ -262,6 +302,7 @@ def test_outsiders_never_see_team_data(actor, world, django_user_model):
         ("results", {"set_id": world.interview_set.id}),
         ("results_json", {"set_id": world.interview_set.id}),
         ("invitations", {"set_id": world.interview_set.id}),
+        ("compare", {"set_id": world.interview_set.id, "question_id": world.questions[0].id}),
     ]:
         response = client.get(reverse(f"hiring:{name}", kwargs=kwargs))
         assert response.status_code == 404
@@ -290,3 +331,64 @@ def test_huge_or_odd_ids_are_plain_404s(world, client):
     assert client.get("/hiring/sets/99999999999999999999999/").status_code == 404
     assert client.get("/hiring/candidates/99999999999999999999999/").status_code == 404
     assert client.get("/hiring/t/no-such-team/").status_code == 404
+
+
+# --------------------------------------------------------------------------- read API
+API_TOKENS = ["none", "team_a", "team_b", "revoked_a", "malformed"]
+
+
+def _api_calls(world) -> list[tuple[str, dict]]:
+    s = world.interview_set.id
+    return [
+        ("sets", {}),
+        ("set_invitations", {"set_id": s}),
+        ("set_candidates", {"set_id": s}),
+    ]
+
+
+def _api_expected(token: str, name: str) -> int:
+    if token in {"none", "revoked_a", "malformed"}:
+        return 401
+    if token == "team_b" and name != "sets":  # team A's set, asked with team B's token
+        return 404
+    return 200
+
+
+def _api_headers(token: str, world) -> dict:
+    if token == "none":
+        return {}
+    if token == "malformed":
+        return {"Authorization": "Bearer ../../etc/passwd"}
+    team = world.team_b if token == "team_b" else world.team_a
+    issued, secret = api_tokens.api_token_create(team=team, name=token, created_by=None)
+    if token == "revoked_a":
+        api_tokens.api_token_revoke(token=issued)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_api_matrix_covers_every_api_url(world):
+    names = {p.name for p in api_urls.urlpatterns if isinstance(p, URLPattern)}
+    assert names == {name for name, _ in _api_calls(world)}
+
+
+@pytest.mark.parametrize("token", API_TOKENS)
+def test_api_authorisation_matrix(token, world):
+    """Each token sees its own team only: team A's ids are 404s to team B's token, and its
+    list of sets holds none of team A's."""
+    completed_candidate(world.interview_set, name="Grace Secretname")
+    client = Client()
+    headers = _api_headers(token, world)
+    failures = []
+    for name, kwargs in _api_calls(world):
+        url = reverse(f"api:{name}", kwargs=kwargs)
+        response = client.get(url, headers=headers)
+        if response.status_code != _api_expected(token, name):
+            failures.append(f"GET {url}: {response.status_code}")
+        if token != "team_a":
+            assert b"Secretname" not in response.content, url
+            assert world.interview_set.title.encode() not in response.content, url
+        if response.status_code == 401:
+            assert response["WWW-Authenticate"].startswith("Bearer")
+        # writes are never allowed, whoever asks
+        assert client.post(url, headers=headers).status_code in {401, 405}
+    assert not failures, f"{token}:\n" + "\n".join(failures)
