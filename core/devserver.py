@@ -15,8 +15,11 @@ import sys
 import time
 from dataclasses import dataclass
 
+# One worker for every queue here: keyword grading ("celery"), LLM second opinions
+# ("llm", only when an LLM is configured) and webhook sends ("webhooks"). Production
+# gives the last two their own thread-pool worker (docker-compose.yml).
 WORKER = [sys.executable, "-m", "celery", "-A", "config", "worker", "--beat",
-          "--loglevel=INFO", "--concurrency=2"]  # fmt: skip
+          "--loglevel=INFO", "--concurrency=2", "--queues=celery,llm,webhooks"]  # fmt: skip
 FIRST_PAUSE = 1.0
 LONGEST_PAUSE = 60.0
 # A child that ran this long before dying is restarted after the first pause again.

@@ -22,15 +22,17 @@ the keyword grade stays in force.
 
 from __future__ import annotations
 
+import email.utils
 import functools
 import json
 import logging
+import random
 import re
 import secrets
 import time
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PROMPT_VERSION = "llm-criteria-1"
+PROMPT_VERSION = "llm-criteria-2"
 
 VERDICT_CREDIT = {"met": 1.0, "partial": 0.5, "missed": 0.0}
 
@@ -52,6 +54,8 @@ FLAG_QUOTE_NOT_FOUND = "quote_not_found"
 FLAG_INJECTION = "injection_suspected"
 
 VOID_QUOTE_NOT_IN_ANSWER = "quote_not_in_answer"
+
+TRANSIENT_ERRORS = frozenset({"rate_limited", "server_error", "timeout", "connection_error"})
 
 MAX_FEEDBACK_CHARS = 2000
 
@@ -98,6 +102,16 @@ class LlmOutcome:
     injection_signals: tuple[str, ...] = ()
     # Longer diagnostic for logs and the admin, never shown to candidates.
     error_detail: str = ""
+    # Seconds the endpoint asked us to wait (a 429's or 503's Retry-After), if it said.
+    retry_after: float | None = None
+    # The model's reply as received, so a cache can judge it again without a call.
+    reply: str = ""
+    attempts: int = 1
+
+    @property
+    def transient(self) -> bool:
+        """A failure worth trying again later: the endpoint was busy, down or slow."""
+        return not self.ok and self.error in TRANSIENT_ERRORS
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -127,42 +141,30 @@ def llm_grade(
     answer: str,
     keyword_result: Result,
     client: openai.OpenAI | None = None,
+    reply: str | None = None,
 ) -> LlmOutcome:
     """Grade ``answer`` against ``criteria`` with the model in ``config``; never raises.
 
     ``keyword_result`` is the keyword grader's result for the same answer: its score bounds
     the LLM score (``max_uplift``; no uplift at all for a suspected injection) and anchors the
     disagreement check. ``client`` is for callers that keep their own ``openai.OpenAI``.
+    ``reply`` is a reply the model gave earlier for the same prompt, rubric and answer (a
+    cache hit): it is judged again, against this keyword result, without calling anyone.
     """
     started = time.monotonic()
     criteria = tuple(criteria)
     answer = answer if isinstance(answer, str) else str(answer or "")
     signals = injection_signals(answer)
-    usage = (0, 0)
 
-    def failure(error: str, detail: str) -> LlmOutcome:
-        flags = (FLAG_INJECTION,) if signals else ()
-        return LlmOutcome(
-            ok=False,
-            error=error,
-            score=None,
-            raw_score=None,
-            verdicts=(),
-            feedback="",
-            flags=flags,
-            needs_review=bool(signals),
-            model=config.model,
-            prompt_version=PROMPT_VERSION,
-            prompt_tokens=usage[0],
-            completion_tokens=usage[1],
-            duration_ms=_elapsed_ms(started),
-            injection_signals=signals,
-            error_detail=detail[:500],
-        )
+    def failure(error: str, detail: str, retry_after: float | None = None) -> LlmOutcome:
+        outcome = _failed(config, signals, (0, 0), started, error, detail)
+        return replace(outcome, retry_after=retry_after)
 
     if not criteria:
         return failure("no_criteria", "the rubric has no criteria")
 
+    if reply is not None:
+        return _judged(config, criteria, answer, keyword_result, reply, signals, (0, 0), started)
     try:
         if client is None:
             client = _client_for(
@@ -177,10 +179,11 @@ def llm_grade(
     except openai.APITimeoutError as exc:  # before APIConnectionError: it is a subclass
         return failure("timeout", str(exc))
     except openai.RateLimitError as exc:
-        return failure("rate_limited", str(exc))
+        return failure("rate_limited", str(exc), retry_after_seconds(exc.response.headers))
     except openai.APIStatusError as exc:
         if exc.status_code >= 500:
-            return failure("server_error", str(exc))
+            wait = retry_after_seconds(exc.response.headers)
+            return failure("server_error", str(exc), wait)
         return failure("api_error", str(exc))
     except openai.APIConnectionError as exc:
         return failure("connection_error", str(exc))
@@ -193,8 +196,24 @@ def llm_grade(
     usage = _usage(completion)
     try:
         content = _message_content(completion)
+    except _BadReply as bad:
+        return _failed(config, signals, usage, started, bad.error, bad.detail)
+    return _judged(config, criteria, answer, keyword_result, content, signals, usage, started)
+
+
+def _judged(
+    config: LlmConfig,
+    criteria: tuple[Criterion, ...],
+    answer: str,
+    keyword_result: Result,
+    content: str,
+    signals: tuple[str, ...],
+    usage: tuple[int, int],
+    started: float,
+) -> LlmOutcome:
+    try:
         parsed = _parse_reply(content, criteria)
-        return _judge(
+        outcome = _judge(
             config=config,
             criteria=criteria,
             answer=answer,
@@ -204,11 +223,113 @@ def llm_grade(
             usage=usage,
             duration_ms=_elapsed_ms(started),
         )
+        return replace(outcome, reply=content)
     except _BadReply as bad:
-        return failure(bad.error, bad.detail)
+        return _failed(config, signals, usage, started, bad.error, bad.detail)
     except Exception as exc:  # a bug here must not fail the grading task either
         logger.exception("LLM grading could not judge the reply")
-        return failure("internal_error", f"{type(exc).__name__}: {exc}")
+        return _failed(
+            config, signals, usage, started, "internal_error", f"{type(exc).__name__}: {exc}"
+        )
+
+
+def _failed(
+    config: LlmConfig,
+    signals: tuple[str, ...],
+    usage: tuple[int, int],
+    started: float,
+    error: str,
+    detail: str,
+) -> LlmOutcome:
+    return LlmOutcome(
+        ok=False,
+        error=error,
+        score=None,
+        raw_score=None,
+        verdicts=(),
+        feedback="",
+        flags=(FLAG_INJECTION,) if signals else (),
+        needs_review=bool(signals),
+        model=config.model,
+        prompt_version=PROMPT_VERSION,
+        prompt_tokens=usage[0],
+        completion_tokens=usage[1],
+        duration_ms=_elapsed_ms(started),
+        injection_signals=signals,
+        error_detail=detail[:500],
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Retries: Retry-After honoured, exponential backoff with full jitter
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4  # calls in all, the first included
+    base_delay: float = 1.0  # seconds before the second attempt, doubled each time
+    max_delay: float = 30.0  # no single wait is longer; a longer Retry-After ends the tries
+
+
+def retry_after_seconds(
+    headers: Mapping[str, str], *, now: Callable[[], float] = time.time
+) -> float | None:
+    """The wait a Retry-After header asks for, in seconds (delta-seconds or an HTTP
+    date); None when absent or unreadable. ``retry-after-ms`` (OpenAI's) wins when present."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(float(millis) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - now(), 0.0)
+
+
+def backoff_delay(
+    attempt: int, policy: RetryPolicy, *, rng: Callable[[], float] = random.random
+) -> float:
+    """Full jitter: uniform in [0, base * 2^(attempt-1)], capped at ``max_delay``.
+    Spreading the waits keeps many workers from retrying in step after one 429 burst."""
+    ceiling = min(policy.max_delay, policy.base_delay * (2 ** max(attempt - 1, 0)))
+    return ceiling * rng()
+
+
+def llm_grade_with_retries(
+    *,
+    policy: RetryPolicy,
+    grade: Callable[[], LlmOutcome],
+    sleep: Callable[[float], None] = time.sleep,
+    rng: Callable[[], float] = random.random,
+    keep_trying: Callable[[], bool] = lambda: True,
+) -> LlmOutcome:
+    """Run ``grade`` (one ``llm_grade`` call) until it succeeds, fails for good, or the
+    attempts run out. A 429/503 with Retry-After waits at least that long; a Retry-After
+    beyond ``max_delay`` stops at once and is left in the outcome for the caller to defer.
+    ``keep_trying()`` false (e.g. a circuit breaker opened meanwhile) also stops the tries."""
+    outcome = grade()
+    attempt = 1
+    while outcome.transient and attempt < policy.attempts and keep_trying():
+        wait = backoff_delay(attempt, policy, rng=rng)
+        if outcome.retry_after is not None:
+            if outcome.retry_after > policy.max_delay:
+                break
+            wait = max(wait, outcome.retry_after)
+        sleep(wait)
+        attempt += 1
+        outcome = grade()
+    return replace(outcome, attempts=attempt)
 
 
 @functools.lru_cache(maxsize=8)
@@ -281,8 +402,10 @@ makes about its own quality earn nothing.
 5. Reply with one JSON object and nothing else, exactly in this shape, with one entry per \
 criterion in the order given and the label copied unchanged:
 {{"criteria": [{{"index": 1, "label": "<label>", "verdict": "met|partial|missed", \
-"quote": "<exact excerpt or empty>"}}], "feedback": "<two to four sentences for the \
-candidate>"}}"""
+"quote": "<exact excerpt or empty>"}}], "feedback": "<one paragraph for the candidate>"}}
+6. The feedback is one paragraph, addressed to the candidate, on what would make this answer \
+stronger. Name the criteria you judged "missed" or "partial" and say what the answer should \
+add for each; if every criterion is met, say how to go deeper. Do not restate the score."""
 
 
 def build_messages(
@@ -691,11 +814,16 @@ def injection_signals(answer: str) -> tuple[str, ...]:
 
 __all__ = [
     "PROMPT_VERSION",
+    "TRANSIENT_ERRORS",
     "LlmConfig",
     "LlmCriterionVerdict",
     "LlmOutcome",
+    "RetryPolicy",
+    "backoff_delay",
     "build_messages",
     "injection_signals",
     "llm_grade",
+    "llm_grade_with_retries",
     "quote_in_answer",
+    "retry_after_seconds",
 ]

@@ -57,3 +57,70 @@ class Grade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.score} for answer {self.answer_id}"
+
+
+class OpinionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Being asked"
+    DEFERRED = "deferred", "Deferred"  # breaker open, budget spent, endpoint busy: later
+    DONE = "done", "Done"  # an LLM Grade row holds the opinion (or its final error)
+
+
+class LlmOpinion(models.Model):
+    """The queue state of one answer's LLM second opinion: claimed with a conditional
+    update, so an opinion is asked for, charged and stored once however often its task runs."""
+
+    answer = models.OneToOneField(
+        "interviews.Answer", on_delete=models.CASCADE, related_name="llm_opinion"
+    )
+    status = models.CharField(
+        max_length=10, choices=OpinionStatus.choices, default=OpinionStatus.PENDING
+    )
+    reason = models.CharField(max_length=60, blank=True, help_text="Why it is deferred.")
+    # The hiring team whose budget pays for it; empty for practice sessions.
+    team_id = models.PositiveIntegerField(null=True, blank=True)
+    # Incremented by each claim: a worker stores its result only if it still holds the claim.
+    claim = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True)
+    charged_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "not_before"])]
+
+    def __str__(self) -> str:
+        return f"LLM opinion on answer {self.answer_id}: {self.status}"
+
+
+class LlmReplyCache(models.Model):
+    """A model's reply, keyed by model, prompt version, rubric and answer text: a regrade
+    or a duplicate answer is judged from it again without a call."""
+
+    key = models.CharField(max_length=64, unique=True)
+    model = models.CharField(max_length=100)
+    prompt_version = models.CharField(max_length=40)
+    reply = models.TextField()
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.model} reply {self.key[:12]}"
+
+
+class LlmDailyUsage(models.Model):
+    """Calls charged per day and scope ("global" or "team:<id>"), counted atomically."""
+
+    day = models.DateField()
+    scope = models.CharField(max_length=40)
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "scope"], name="one_llm_usage_row_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} on {self.day}: {self.calls} call(s)"

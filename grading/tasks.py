@@ -11,7 +11,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from grading import services
+from grading import llm_service, services
+from grading.llm_queue import MODE_OFF, breaker, llm_mode
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,41 @@ def sweep_ungraded() -> int:
     return grading_enqueue(answer_ids=ids)
 
 
+@shared_task(name="grading.tasks.llm_opinion", **RELIABLE)
+def llm_opinion_task(answer_id: int) -> None:
+    """One answer's LLM second opinion, on the ``llm`` queue (config/settings.py routes it).
+    Claimed with a conditional update, so a duplicate or redelivered message is harmless."""
+    services.answer_second_opinion(answer_id=answer_id)
+
+
+@shared_task(name="grading.tasks.sweep_llm_opinions")
+def sweep_llm_opinions() -> int:
+    """Re-send opinions deferred (breaker open, endpoint busy) once their wait is over,
+    pending ones whose message was lost, and claims whose worker died mid-call."""
+    if llm_mode() == MODE_OFF or breaker.open_until() is not None:
+        return 0
+    ids = llm_service.opinions_due(stale_after_seconds=settings.GRADING_SWEEP_AFTER_SECONDS)
+    if ids:
+        logger.info("sweep: re-sending %d LLM second opinion(s)", len(ids))
+    return llm_opinions_enqueue(answer_ids=ids)
+
+
+def llm_opinions_enqueue(*, answer_ids: list[int]) -> int:
+    """One ``llm`` task per answer, so one slow call holds back no other; returns how many
+    were sent. A broker outage loses nothing: the LLM sweep sends them later."""
+    sent = 0
+    for answer_id in answer_ids:
+        try:
+            llm_opinion_task.delay(answer_id)
+        except Exception:
+            logger.warning(
+                "could not enqueue LLM opinions from answer %s; the sweep will", answer_id
+            )
+            break
+        sent += 1
+    return sent
+
+
 @shared_task(name="grading.tasks.noop")
 def noop_task(answer_id: int) -> None:
     """Does nothing: the benchmark's baseline for broker + worker overhead."""
@@ -72,13 +108,12 @@ GRADING_BATCH_SIZE = 15
 def grading_enqueue(*, answer_ids: list[int]) -> int:
     """Send grading tasks, one per batch of answers; returns how many answers were sent.
 
-    A broker outage loses nothing: the sweep enqueues later. With the LLM on, each
-    answer gets its own task, so one slow LLM call does not hold back the others.
+    A broker outage loses nothing: the sweep enqueues later. LLM second opinions are
+    separate tasks on their own queue, so a keyword batch never waits on a network call.
     """
-    size = 1 if services.llm_enabled() else GRADING_BATCH_SIZE
     sent = 0
-    for start in range(0, len(answer_ids), size):
-        batch = answer_ids[start : start + size]
+    for start in range(0, len(answer_ids), GRADING_BATCH_SIZE):
+        batch = answer_ids[start : start + GRADING_BATCH_SIZE]
         try:
             grade_answers_task.delay(batch)
         except Exception:  # the broker is down or unreachable

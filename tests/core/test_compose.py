@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -57,7 +59,7 @@ def test_celery_services_point_at_the_celery_app(name):
 
 
 def test_beat_schedule_names_registered_tasks():
-    for app_name in ("grading", "interviews"):
+    for app_name in ("grading", "interviews", "hiring"):
         importlib.import_module(f"{app_name}.tasks")
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in celery_app.tasks, entry["task"]
@@ -77,16 +79,60 @@ def test_app_environment_uses_settings_that_exist():
     )
     assert env["REDIS_URL"].startswith("redis://redis:6379")
     settings_source = (ROOT / "config" / "settings.py").read_text()
+    compose_source = (ROOT / "docker-compose.yml").read_text()
     example = (ROOT / ".env.example").read_text()
     for line in example.splitlines():
         if line and not line.startswith("#"):
             key = line.split("=", 1)[0]
-            if key != "POSTGRES_PASSWORD":
+            # a few values are for docker compose itself (${KEY} in docker-compose.yml)
+            if f"${{{key}" not in compose_source:
                 assert f'"{key}"' in settings_source, (
                     f"{key} in .env.example is not read by settings"
                 )
     for key in env:
         assert f'"{key}"' in settings_source
+
+
+def env_example() -> dict[str, str]:
+    """.env.example's values, commented-out examples included (``# KEY=value``)."""
+    values: dict[str, str] = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        line = line.removeprefix("# ")
+        if re.fullmatch(r"[A-Z_]+=\S*", line):
+            key, value = line.split("=", 1)
+            values[key] = value or values.get(key, "")
+    return values
+
+
+def test_local_model_profile_serves_the_documented_url():
+    """`docker compose --profile llm up` starts ollama where .env.example and the docs
+    point OPENAI_BASE_URL; without the profile nothing of it starts."""
+    ollama = SERVICES["ollama"]
+    assert ollama["profiles"] == ["llm"] and ollama["image"].startswith("ollama/ollama")
+    url = urlsplit(env_example()["OPENAI_BASE_URL"])
+    assert (url.scheme, url.hostname, url.path) == ("http", "ollama", "/v1")
+    published = [str(p).rsplit(":", 1)[-1] for p in ollama["ports"]]
+    assert str(url.port) in published and url.port == 11434  # Ollama's own port
+    assert str(ollama["ports"][0]).startswith("127.0.0.1:")  # no authentication: host only
+    assert url.geturl() in (ROOT / "docs" / "operations.md").read_text()
+    for name, service in SERVICES.items():
+        if "llm" not in service.get("profiles", []):
+            assert not {"ollama", "ollama-pull"} & set(service.get("depends_on", {})), name
+
+
+def test_local_model_profile_pulls_the_configured_model_into_a_volume():
+    pull = SERVICES["ollama-pull"]
+    assert pull["profiles"] == ["llm"] and pull["image"] == SERVICES["ollama"]["image"]
+    assert pull["depends_on"]["ollama"]["condition"] == "service_healthy"
+    assert urlsplit(pull["environment"]["OLLAMA_HOST"]).hostname == "ollama"
+    assert pull["command"][0] == "pull"
+    assert re.fullmatch(r"\$\{LOCAL_LLM_MODEL(:-[^}]+)?\}", pull["command"][1])
+    example = env_example()
+    assert example["LOCAL_LLM_MODEL"] and example["GRADING_LLM_MODEL"] == example["LOCAL_LLM_MODEL"]
+    assert pull["command"][1] == f"${{LOCAL_LLM_MODEL:-{example['LOCAL_LLM_MODEL']}}}"
+    assert SERVICES["ollama"]["healthcheck"]["test"]
+    volume = SERVICES["ollama"]["volumes"][0].split(":")
+    assert volume[0] in COMPOSE["volumes"] and volume[1] == "/root/.ollama"
 
 
 def test_dockerfile_installs_from_the_lock_file():
@@ -108,3 +154,22 @@ def test_make_run_installs_the_runtime_dependencies_only():
     makefile = (ROOT / "Makefile").read_text()
     install = makefile.split("\ninstall:", 1)[1].split("\n\n", 1)[0]
     assert "--no-default-groups" in install and "--group" not in install
+
+
+def _queues_of(command: list[str] | str) -> set[str]:
+    text = command if isinstance(command, str) else " ".join(command)
+    found = re.search(r"--queues=([\w,]+)", text)
+    return set(found.group(1).split(",")) if found else {"celery"}
+
+
+def test_every_routed_queue_has_a_worker_in_production_and_under_make_run():
+    from core import devserver
+
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} | {"celery"}
+    consumed = set()
+    for service in COMPOSE["services"].values():
+        command = service.get("command") or []
+        if "worker" in " ".join(command) and not service.get("profiles"):
+            consumed |= _queues_of(command)
+    assert routed <= consumed, routed - consumed
+    assert routed <= _queues_of(devserver.WORKER)

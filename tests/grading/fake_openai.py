@@ -13,8 +13,12 @@ Reply specs (see ``Reply``):
 - ``Reply.refusal("...")``: message.refusal set, content null;
 - any of them with ``delay=`` seconds before the server answers (for timeouts).
 
-When the queue is empty the server answers 500 with an explanatory error, so a test that
-forgot to script a reply fails loudly rather than hanging.
+Callers that send requests concurrently (their order is not fixed) can instead give
+``fake_openai.respond_with(fn)``: ``fn(request)`` builds the reply from the recorded request
+whenever the queue is empty.
+
+When the queue is empty and no responder is set, the server answers 500 with an
+explanatory error, so a test that forgot to script a reply fails loudly rather than hanging.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -110,6 +114,7 @@ class FakeOpenAI:
 
     def __init__(self) -> None:
         self._replies: deque[Reply] = deque()
+        self._responder: Callable[[RecordedRequest], Reply | str | dict | list] | None = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self.requests: list[RecordedRequest] = []
@@ -135,6 +140,12 @@ class FakeOpenAI:
         with self._lock:
             for reply in replies:
                 self._replies.append(reply if isinstance(reply, Reply) else Reply.ok(reply))
+
+    def respond_with(
+        self, responder: Callable[[RecordedRequest], Reply | str | dict | list] | None
+    ) -> None:
+        """Answer any request the queue does not cover with ``responder(request)``."""
+        self._responder = responder
 
     @property
     def pending(self) -> int:
@@ -163,6 +174,12 @@ class FakeOpenAI:
         with self._lock:
             return self._replies.popleft() if self._replies else None
 
+    def _responded(self, request: RecordedRequest) -> Reply | None:
+        if self._responder is None:
+            return None
+        reply = self._responder(request)
+        return reply if isinstance(reply, Reply) else Reply.ok(reply)
+
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
@@ -183,18 +200,17 @@ class FakeOpenAI:
                     body: Any = json.loads(raw or b"null")
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
-                fake._record(
-                    RecordedRequest(
-                        method="POST",
-                        path=self.path,
-                        headers={k.lower(): v for k, v in self.headers.items()},
-                        body=body,
-                    )
+                recorded = RecordedRequest(
+                    method="POST",
+                    path=self.path,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
                 )
+                fake._record(recorded)
                 if self.path.rstrip("/") != CHAT_PATH:
                     self._send_json(404, {"error": {"message": "not found", "type": "x"}})
                     return
-                reply = fake._next_reply()
+                reply = fake._next_reply() or fake._responded(recorded)
                 if reply is None:
                     message = "fake_openai: no scripted reply left"
                     self._send_json(500, {"error": {"message": message, "type": "server_error"}})

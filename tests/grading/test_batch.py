@@ -113,11 +113,13 @@ def test_enqueue_sends_one_task_per_15_answers(monkeypatch, settings):
     assert [len(batch) for batch in sent] == [15, 15, 2]
     assert [i for batch in sent for i in batch] == list(range(1, 33))
 
-    # With the LLM on, one answer per task: one slow LLM call holds back no other answer.
+    # With the LLM on, keyword batches stay whole: second opinions are their own tasks on
+    # the llm queue (tests/grading/test_llm_queue.py), so no network call holds a batch.
     settings.OPENAI_API_KEY, settings.GRADING_LLM_MODEL = "key", "model"
+    settings.GRADING_LLM_MODE = "all"
     sent.clear()
     assert tasks.grading_enqueue(answer_ids=[1, 2, 3]) == 3
-    assert sent == [[1], [2], [3]]
+    assert sent == [[1, 2, 3]]
 
 
 def test_enqueue_stops_at_a_broker_failure_and_says_how_many_went(monkeypatch):

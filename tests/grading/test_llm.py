@@ -109,7 +109,7 @@ def test_good_reply_is_scored_per_criterion(fake_openai):
     assert outcome.flags == ()
     assert not outcome.needs_review
     assert outcome.model == MODEL
-    assert outcome.prompt_version == PROMPT_VERSION == "llm-criteria-1"
+    assert outcome.prompt_version == PROMPT_VERSION == "llm-criteria-2"
     assert outcome.duration_ms >= 0
 
 

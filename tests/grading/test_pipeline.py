@@ -117,14 +117,17 @@ def test_llm_second_opinion_is_recorded_and_failures_keep_keyword(candidate, set
     settings.OPENAI_API_KEY = "test-key"
     settings.OPENAI_BASE_URL = fake_openai.base_url
     settings.GRADING_LLM_MODEL = "scripted-model"
+    settings.GRADING_LLM_MODE = "all"
     session = make_session(candidate, n=1)
     interview_services.answer_save_draft(session_id=session.id, position=0, text=GOOD)
     interview_services.session_submit(session=session)
     answer = session.answers.first()
-    fake_openai.script(Reply.error(503))
-    services.grade_answer(answer_id=answer.id)
+    fake_openai.script(Reply.error(400))
+    services.grade_answer(answer_id=answer.id)  # the keyword grade; the opinion is queued
+    assert not Grade.objects.filter(answer=answer, kind="llm").exists()
+    services.answer_second_opinion(answer_id=answer.id)  # the llm queue's task
     llm = Grade.objects.get(answer=answer, kind="llm")
-    assert llm.score is None and llm.error == "server_error"
+    assert llm.score is None and llm.error == "api_error"
     assert llm.meta["model"] == "scripted-model"
     grades = list(Grade.objects.filter(answer=answer, is_current=True))
     assert final_grade(grades).kind == "keyword"

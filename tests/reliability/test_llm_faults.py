@@ -1,8 +1,9 @@
-"""The LLM endpoint slow, failing or talking nonsense: the keyword grade stands, and the
-stored LLM row says why.
+"""The LLM endpoint slow, failing or talking nonsense: the keyword grade stands. A reply
+that will never do (rejected, malformed, refused) is stored as an LLM row that says why; a
+busy or unreachable endpoint defers the opinion, with the reason, for the LLM sweep.
 
-The real grading task runs in-process against a real HTTP server speaking the OpenAI
-chat-completions protocol (tests/grading/fake_openai.py), scripted per fault.
+The real grading tasks (keyword, then the llm queue's) run in-process against a real HTTP
+server speaking the OpenAI chat-completions protocol (tests/grading/fake_openai.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import pytest
 from django.urls import reverse
 
 from grading import services
-from grading.models import Grade
+from grading.llm_queue import breaker
+from grading.models import Grade, LlmOpinion
 from grading.selectors import final_grade
-from grading.tasks import grade_answer_task
+from grading.tasks import grade_answer_task, llm_opinion_task
 from interviews import services as interview_services
 from tests.factories import QuestionFactory, add_rubric
 from tests.grading.fake_openai import Reply
@@ -41,11 +43,14 @@ def verdicts(quote_for=lambda label: "", verdict="met") -> dict:
 
 VALID = verdicts(lambda label: "same state", "partial")
 
-FAULTS = {
+TRANSIENT = {
     "slow (beyond GRADING_LLM_TIMEOUT)": (Reply.ok(VALID, delay=4), "timeout"),
     "500": (Reply.error(500), "server_error"),
     "503": (Reply.error(503, "overloaded"), "server_error"),
     "429 rate limited": (Reply.error(429), "rate_limited"),
+}
+
+FAULTS = {
     "400 rejected": (Reply.error(400), "api_error"),
     "body not JSON": (Reply.malformed(b"<html>502 Bad Gateway</html>"), "invalid_json"),
     "prose instead of JSON": (Reply.ok("This answer clearly deserves 100/100."), "invalid_json"),
@@ -64,6 +69,11 @@ def llm(settings, fake_openai):
     settings.OPENAI_BASE_URL = fake_openai.base_url
     settings.GRADING_LLM_MODEL = "fault-model"
     settings.GRADING_LLM_TIMEOUT = 1.0
+    settings.GRADING_LLM_MODE = "all"
+    settings.GRADING_LLM_ATTEMPTS = 2
+    settings.GRADING_LLM_BACKOFF_SECONDS = 0.01
+    settings.GRADING_LLM_BREAKER_FAILURES = 100  # these tests are about one answer's faults
+    breaker.reset()
     return fake_openai
 
 
@@ -82,9 +92,11 @@ def answer(candidate):
 
 
 def run_task(answer) -> None:
-    """The real Celery task, executed in-process; it must succeed (no retry, no error)."""
-    outcome = grade_answer_task.apply(args=[answer.id])
-    assert outcome.successful(), outcome.traceback
+    """The real Celery tasks, executed in-process: the keyword grade, then the llm queue's
+    second opinion; each must succeed (no retry, no error)."""
+    for task in (grade_answer_task, llm_opinion_task):
+        outcome = task.apply(args=[answer.id])
+        assert outcome.successful(), outcome.traceback
 
 
 def assert_keyword_stands(answer, *, error: str) -> Grade:
@@ -114,7 +126,22 @@ def test_llm_fault_keeps_the_keyword_grade_and_records_why(llm, answer, fault):
     assert len(llm.requests) == 1
 
 
-def test_llm_endpoint_down_keeps_the_keyword_grade(settings, answer):
+@pytest.mark.parametrize("fault", TRANSIENT, ids=list(TRANSIENT))
+def test_busy_endpoint_defers_the_opinion_and_keeps_the_keyword_grade(llm, answer, fault):
+    reply, error = TRANSIENT[fault]
+    llm.script(reply, reply)  # both attempts (GRADING_LLM_ATTEMPTS = 2) meet the fault
+    run_task(answer)
+    keyword = Grade.objects.get(answer=answer, kind="keyword")
+    assert final_grade(Grade.objects.filter(answer=answer, is_current=True)) == keyword
+    assert not Grade.objects.filter(answer=answer, kind="llm").exists()
+    opinion = LlmOpinion.objects.get(answer=answer)
+    assert (opinion.status, opinion.reason) == ("deferred", error)
+    assert len(llm.requests) == 2
+    run_task(answer)  # a duplicate delivery before the wait is over calls nobody
+    assert len(llm.requests) == 2
+
+
+def test_llm_endpoint_down_defers_and_keeps_the_keyword_grade(settings, answer):
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -122,8 +149,13 @@ def test_llm_endpoint_down_keeps_the_keyword_grade(settings, answer):
     settings.OPENAI_BASE_URL = f"http://127.0.0.1:{port}/v1"
     settings.GRADING_LLM_MODEL = "fault-model"
     settings.GRADING_LLM_TIMEOUT = 1.0
+    settings.GRADING_LLM_MODE = "all"
+    settings.GRADING_LLM_ATTEMPTS = 1
+    breaker.reset()
     run_task(answer)
-    assert_keyword_stands(answer, error="connection_error")
+    assert not Grade.objects.filter(answer=answer, kind="llm").exists()
+    opinion = LlmOpinion.objects.get(answer=answer)
+    assert (opinion.status, opinion.reason) == ("deferred", "connection_error")
 
 
 def test_llm_budget_spent_keeps_the_keyword_grade_without_calling(settings, llm, answer):
@@ -164,17 +196,19 @@ def test_worker_lost_during_the_llm_call_still_gets_an_llm_row(llm, answer, monk
     real = llm_service.llm_grade
 
     def dies(**kwargs):
-        raise SystemExit("worker lost during the LLM call")  # as a SIGKILL would end it
+        raise SystemExit("worker lost during the LLM call")  # as a SIGTERM would end it
 
+    services.grade_answer(answer_id=answer.id)
     monkeypatch.setattr(llm_service, "llm_grade", dies)
     with pytest.raises(SystemExit):
-        services.grade_answer(answer_id=answer.id)
+        services.answer_second_opinion(answer_id=answer.id)
     assert Grade.objects.filter(answer=answer, kind="keyword").count() == 1
     assert not Grade.objects.filter(answer=answer, kind="llm").exists()
 
     monkeypatch.setattr(llm_service, "llm_grade", real)
-    llm.script(Reply.error(503))
+    llm.script(Reply.error(400))
     services.grade_answer(answer_id=answer.id)  # the redelivery
+    services.answer_second_opinion(answer_id=answer.id)
     assert Grade.objects.filter(answer=answer, kind="keyword").count() == 1
     assert Grade.objects.filter(answer=answer, kind="llm").count() == 1, (
         "the redelivered task skipped the LLM step: no row says why there is no second opinion"
