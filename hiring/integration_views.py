@@ -16,6 +16,10 @@ from hiring import integration_selectors as integrations
 from hiring.integration_forms import ApiTokenForm, WebhookEndpointForm
 from hiring.services import HiringError
 
+# A token just made waits here for the one page load that shows it; the create form
+# redirects, so reloading that page neither shows it again nor makes a second token.
+NEW_TOKEN_SESSION_KEY = "viva_new_api_token"
+
 
 def _page(request, access, *, status: int = 200, **extra) -> HttpResponse:
     team = access.team
@@ -41,7 +45,15 @@ def _owner_of_team(request, slug: str):
 @never_cache  # the page can show a token that was just made
 @login_required
 def integrations_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    return _page(request, _owner_of_team(request, slug))
+    access = _owner_of_team(request, slug)
+    new = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    if new and new["team_id"] == access.team.id:
+        token = next(
+            (t for t in integrations.team_api_tokens(team=access.team) if t.id == new["id"]), None
+        )
+        if token is not None:
+            return _page(request, access, new_token=token, new_secret=new["secret"])
+    return _page(request, access)
 
 
 @require_POST
@@ -78,8 +90,13 @@ def api_token_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             )
         except HiringError as exc:
             form.add_error("name", exc.message)
-        else:  # rendered, not redirected: the secret is shown this once
-            return _page(request, access, new_token=token, new_secret=secret)
+        else:
+            request.session[NEW_TOKEN_SESSION_KEY] = {
+                "id": token.id,
+                "team_id": access.team.id,
+                "secret": secret,
+            }
+            return redirect("hiring:integrations", slug=access.team.slug)
     return _page(request, access, token_form=form, status=400)
 
 
