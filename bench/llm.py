@@ -41,8 +41,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/viva_h3")
-os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/viva_bench_llm")
+os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 from bench import harness
 from bench.harness import log

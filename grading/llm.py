@@ -584,6 +584,8 @@ _QUOTE_MARKS = str.maketrans(
 def _normalise_for_quote(text: str) -> str:
     """Compatibility-normalised, hidden characters dropped, typographic quotes and dashes
     made plain, whitespace collapsed. Case is kept: the quote must be the candidate's words."""
+    if text.isascii():  # NFKC, the dropped characters and the marks are all non-ASCII
+        return " ".join(text.split())
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return " ".join(text.translate(_QUOTE_MARKS).split())
@@ -764,6 +766,8 @@ _BENIGN_FORMAT = {"\u00ad"}
 
 
 def _hidden_characters(answer: str) -> list[str]:
+    if answer.isascii():  # every format (Cf) character and look-alike filler is non-ASCII
+        return []
     hidden = []
     for i, ch in enumerate(answer):
         if ch in _BENIGN_FORMAT or (ch == "\ufeff" and i == 0):
@@ -778,33 +782,44 @@ def _strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _views(answer: str) -> list[str]:
+def _views(answer: str) -> tuple[list[str], str]:
+    """The distinct views of the answer to match patterns against, and the look-alike
+    folded one (the last step of the chain, which the collapsed patterns read)."""
+    if answer.isascii():  # nothing to drop, normalise, fold or smuggle: one view
+        base = re.sub(r"[^\S\n]+", " ", answer).lower()
+        return [base], base
     visible = "".join(ch for ch in answer if unicodedata.category(ch) != "Cf")
     base = re.sub(r"[^\S\n]+", " ", unicodedata.normalize("NFKC", visible)).casefold()
     base = base.translate(_QUOTE_MARKS)
     folded = _strip_accents(base)
-    views = [base, folded, folded.translate(_CONFUSABLES)]
+    confusables = folded.translate(_CONFUSABLES)
+    # A plain answer reads the same in all three: each pattern then scans it once.
+    views = list(dict.fromkeys((base, folded, confusables)))
     # Unicode tag characters (U+E0020..E007E) can smuggle invisible ASCII text.
     smuggled = "".join(chr(ord(ch) - 0xE0000) for ch in answer if 0xE0020 <= ord(ch) <= 0xE007E)
     if smuggled:
         views.append(smuggled.casefold())
-    return views
+    return views, confusables
 
 
+@functools.lru_cache(maxsize=256)
 def injection_signals(answer: str) -> tuple[str, ...]:
     """Names of the prompt-injection heuristics the answer trips, in a fixed order; () if none.
 
     Signals: ignore_instructions, role_play, score_demand, fake_json, fake_role_line,
     delimiter_spoof, addressed_to_grader, markup_hiding, hidden_unicode, mixed_script.
+
+    The most expensive step of an opinion besides the call, and a function of the text
+    alone: a retry of the same answer (after a 429) reuses the result.
     """
     found: set[str] = set()
     if _hidden_characters(answer):
         found.add("hidden_unicode")
-    views = _views(answer)
+    views, confusables = _views(answer)
     for name, patterns in _COMPILED.items():
         if any(p.search(view) for p in patterns for view in views):
             found.add(name)
-    collapsed = re.sub(r"[\W_]+", "", views[2])
+    collapsed = re.sub(r"[\W_]+", "", confusables)
     found.update(name for name, pattern in _COLLAPSED.items() if pattern.search(collapsed))
     if _MIXED_SCRIPT_WORD.search(views[0]):
         found.add("mixed_script")

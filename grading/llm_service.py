@@ -97,7 +97,15 @@ def _claim(answer_id: int) -> LlmOpinion | None:
     )
     if not claimed:
         return None  # done, deferred for later, or another worker holds it
-    return LlmOpinion.objects.select_related("answer").get(answer_id=answer_id)
+    # Only what an opinion reads: the answer's text and the question snapshot it was asked.
+    return (
+        LlmOpinion.objects.select_related("answer")
+        .only("id", "answer_id", "team_id", "claim", "charged_on", *_ANSWER_FIELDS)
+        .get(answer_id=answer_id)
+    )
+
+
+_ANSWER_FIELDS = ("answer__id", "answer__saved_text", "answer__snapshot")
 
 
 def _holding(opinion: LlmOpinion):
@@ -139,7 +147,7 @@ def _complete(opinion: LlmOpinion, criteria, keyword_result) -> str:
         fingerprint=rubric_fingerprint(prompt=asked.prompt, criteria=criteria),
         answer=answer.saved_text,
     )
-    cached = LlmReplyCache.objects.filter(key=key).first()
+    cached = LlmReplyCache.objects.filter(key=key).values_list("reply", flat=True).first()
 
     def grade(reply: str | None = None) -> LlmOutcome:
         return llm_grade(
@@ -152,7 +160,7 @@ def _complete(opinion: LlmOpinion, criteria, keyword_result) -> str:
         )
 
     if cached is not None:
-        outcome = grade(cached.reply)
+        outcome = grade(cached)
         return _finish(opinion, config, outcome, cached=True)
 
     open_until = breaker.open_until()
@@ -162,9 +170,12 @@ def _complete(opinion: LlmOpinion, criteria, keyword_result) -> str:
     if opinion.charged_on is None:  # a re-run after a lost worker is not charged again
         today = timezone.localdate()
         with transaction.atomic():
+            # Marked first, so the shared budget rows stay locked only until the commit.
+            if not _holding(opinion).update(charged_on=today):
+                return ""  # the claim was lost meanwhile: its new holder does the work
             spent = budget_charge(team_id=opinion.team_id, day=today)
-            if not spent:
-                _holding(opinion).update(charged_on=today)
+            if spent:
+                transaction.set_rollback(True)  # not charged: charged_on stays empty
         if spent:
             return _finish(opinion, config, None, error=spent)
 

@@ -204,6 +204,17 @@ def test_keyword_grade_is_stored_at_once_and_the_opinion_follows(llm):
     assert LlmOpinion.objects.get(answer=answer).status == "done"
 
 
+def test_one_opinion_costs_a_bounded_number_of_queries(llm, django_assert_max_num_queries):
+    """Claim, re-read, keyword score, cache lookup, charge, cache insert, store: no per-field
+    re-reads of the answer (the worker runs a hundred of these at once). Inside the test's
+    transaction each atomic block counts as a SAVEPOINT and a RELEASE."""
+    [answer] = submitted_answers()
+    with django_assert_max_num_queries(20):
+        run_opinion(answer)
+    assert LlmOpinion.objects.get(answer=answer).status == "done"
+    assert budget_used(scope="global", day=timezone.localdate()) == 1
+
+
 def test_a_429_in_the_task_is_retried_after_its_retry_after(llm, settings):
     settings.GRADING_LLM_BACKOFF_MAX_SECONDS = 5.0
     [answer] = submitted_answers()
