@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import secrets
 from datetime import timedelta
 
 from django.db.models import Q
@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from hiring.models import ApiToken, Team
 from hiring.services import HiringError
-from hiring.tokens import token_hash, token_new
+from hiring.tokens import TOKEN_BYTES, token_hash, token_is_well_formed
 
 PREFIX = "viva_"  # tells a leaked Viva token apart (and lets log redaction find it)
-_WELL_FORMED = re.compile(r"^viva_[A-Za-z0-9_-]{43}$")
 MAX_TOKENS_PER_TEAM = 20
 # last_used_at is written at most this often per token: a busy integration does not
 # turn every read into a write.
@@ -27,8 +26,7 @@ def api_token_create(*, team: Team, name: str, created_by) -> tuple[ApiToken, st
         raise HiringError("Give the token a name, e.g. the system that will use it.")
     if team.api_tokens.filter(revoked_at__isnull=True).count() >= MAX_TOKENS_PER_TEAM:
         raise HiringError(f"A team can have at most {MAX_TOKENS_PER_TEAM} active tokens.")
-    raw, _ = token_new()
-    secret = PREFIX + raw
+    secret = PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     token = ApiToken.objects.create(
         team=team,
         name=name,
@@ -51,7 +49,8 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 
 def api_token_authenticate(*, secret: str) -> ApiToken | None:
     """The live token with this secret (its team loaded), or None; notes when it was used."""
-    if not _WELL_FORMED.match(secret or ""):
+    secret = secret or ""
+    if not (secret.startswith(PREFIX) and token_is_well_formed(secret.removeprefix(PREFIX))):
         return None
     token = (
         ApiToken.objects.select_related("team")

@@ -39,7 +39,6 @@ def ranking_rows(ranking: Ranking) -> list[dict]:
     """One plain record per candidate, best first; shared by both formats."""
     records = []
     for row in ranking.rows:
-        session = row.session
         records.append(
             {
                 "rank": row.rank,
@@ -48,8 +47,8 @@ def ranking_rows(ranking: Ranking) -> list[dict]:
                 "email": row.email,
                 "status": row.status,
                 "version": row.version_number,
-                "started_at": _iso(session.started_at if session else None),
-                "finished_at": _iso(session.finished_at if session else None),
+                "started_at": _iso(row.session.started_at if row.session else None),
+                "finished_at": _iso(row.finished_at),
                 "final_score": as_shown(row.score, 1),
                 "scores": {
                     str(column.question_id): (
@@ -110,6 +109,14 @@ def ranking_json(ranking: Ranking) -> dict:
     }
 
 
+def _card_cells(card: dict | None, questions: list[str]) -> list:
+    """One reviewer's CSV cells: recommendation, overall, a score per question, comment."""
+    if card is None:
+        return ["", "", *("" for _ in questions), ""]
+    scores = (card["scores"].get(q) for q in questions)
+    return [card["recommendation"], card["overall"], *scores, card["internal_comment"]]
+
+
 def ranking_csv(ranking: Ranking) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -119,6 +126,7 @@ def ranking_csv(ranking: Ranking) -> str:
     # one group of columns per reviewer with a visible submitted card, in name order
     reviewers = sorted({card["reviewer"] for r in records for card in r["scorecards"]})
     questions = [str(c.question_id) for c in ranking.columns]
+    labels = [c.label for c in ranking.columns]
     writer.writerow(
         [
             *fixed,
@@ -129,30 +137,16 @@ def ranking_csv(ranking: Ranking) -> str:
             *(
                 f"scorecard {name} {part}"
                 for name in reviewers
-                for part in (
-                    "recommendation",
-                    "overall",
-                    *(f"{c.label}" for c in ranking.columns),
-                    "internal_comment",
-                )
+                for part in ("recommendation", "overall", *labels, "internal_comment")
             ),
             *extra,
         ]
     )
     for record in records:
         cards = {card["reviewer"]: card for card in record["scorecards"]}
-        reviewer_cells = []
-        for name in reviewers:
-            card = cards.get(name)
-            if card is None:
-                reviewer_cells += [""] * (len(questions) + 3)
-                continue
-            reviewer_cells += [
-                card["recommendation"],
-                card["overall"],
-                *(card["scores"].get(q) for q in questions),
-                card["internal_comment"],
-            ]
+        reviewer_cells = [
+            cell for name in reviewers for cell in _card_cells(cards.get(name), questions)
+        ]
         writer.writerow(
             [
                 *(_safe(record[key]) for key in fixed),

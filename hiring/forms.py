@@ -411,7 +411,7 @@ class ScorecardForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.answers = answers
         for answer in answers:
-            label = f"Q{answer.position + 1}"
+            label = answer.label
             self.fields[self.score_field(answer)] = forms.IntegerField(
                 min_value=0,
                 max_value=100,
@@ -429,7 +429,7 @@ class ScorecardForm(forms.Form):
         """The form as the reviewer last saved it (empty without a draft)."""
         if draft is None:
             return cls(answers=answers)
-        saved = {s.answer_id: s.score for s in draft.scores.all()}
+        saved = draft.scores_by_answer()
         initial: dict[str, object] = {cls.score_field(a): saved.get(a.id) for a in answers}
         initial |= {"recommendation": draft.recommendation, "notes": draft.notes}
         return cls(answers=answers, initial=initial)

@@ -21,13 +21,15 @@ from hiring.services import HiringError
 NEW_TOKEN_SESSION_KEY = "viva_new_api_token"
 
 
-def _page(request, access, *, status: int = 200, **extra) -> HttpResponse:
+def _page(request, access, *, status: int = 200, new_token_id=None, **extra) -> HttpResponse:
     team = access.team
+    tokens = integrations.team_api_tokens(team=team)
     context = {
         "team": team,
         "access": access,
         "endpoints": integrations.team_webhook_endpoints(team=team),
-        "tokens": integrations.team_api_tokens(team=team),
+        "tokens": tokens,
+        "new_token": next((t for t in tokens if t.id == new_token_id), None),
         "endpoint_form": WebhookEndpointForm(),
         "token_form": ApiTokenForm(),
         **extra,
@@ -48,11 +50,7 @@ def integrations_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = _owner_of_team(request, slug)
     new = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     if new and new["team_id"] == access.team.id:
-        token = next(
-            (t for t in integrations.team_api_tokens(team=access.team) if t.id == new["id"]), None
-        )
-        if token is not None:
-            return _page(request, access, new_token=token, new_secret=new["secret"])
+        return _page(request, access, new_token_id=new["id"], new_secret=new["secret"])
     return _page(request, access)
 
 

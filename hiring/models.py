@@ -236,6 +236,10 @@ class Scorecard(models.Model):
     def __str__(self) -> str:
         return f"{self.reviewer} on {self.invitation_id}"
 
+    def scores_by_answer(self) -> dict[int, int]:
+        """{answer id: score}; reads prefetched ``scores`` when they are."""
+        return {s.answer_id: s.score for s in self.scores.all()}
+
 
 class ScorecardScore(models.Model):
     scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="scores")

@@ -90,14 +90,9 @@ class CandidateCards:
     def no_hire_votes(self) -> int:
         return len(self.cards) - self.hire_votes
 
-    @property
-    def spread(self) -> tuple[float, float] | None:
-        overalls = [c.overall for c in self.cards if c.overall is not None]
-        return (min(overalls), max(overalls)) if overalls else None
-
 
 def _summary(card: Scorecard) -> CardSummary:
-    return CardSummary(scorecard=card, by_answer={s.answer_id: s.score for s in card.scores.all()})
+    return CardSummary(scorecard=card, by_answer=card.scores_by_answer())
 
 
 def _visible(submitted: list[Scorecard], *, reader: Reader) -> CandidateCards:
@@ -168,7 +163,7 @@ def scorecard_panel(
     visible = _visible([c for c in cards if c.submitted_at is not None], reader=reader)
     rows = [
         SpreadRow(
-            label=f"Q{answer.position + 1}",
+            label=answer.label,
             title=answer.asked.title,
             anchor=f"answer-{answer.position}",
             scores=[c.by_answer.get(answer.id) for c in visible.cards],
@@ -207,7 +202,7 @@ def scorecard_save(
     if recommendation and recommendation not in Recommendation.values:
         raise HiringError("Choose one of the four recommendations.")
     if submit:
-        missing = [f"Q{a.position + 1}" for a in answers if scores.get(a.id) is None]
+        missing = [a.label for a in answers if scores.get(a.id) is None]
         if missing or not recommendation:
             needs = [f"score {', '.join(missing)}"] if missing else []
             needs += [] if recommendation else ["choose a recommendation"]
@@ -230,9 +225,14 @@ def scorecard_save(
         ScorecardScore.objects.filter(scorecard=card).exclude(
             answer_id__in=[a for a, s in scores.items() if s is not None]
         ).delete()
-        for answer_id, score in scores.items():
-            if score is not None:
-                ScorecardScore.objects.update_or_create(
-                    scorecard=card, answer_id=answer_id, defaults={"score": score}
-                )
+        ScorecardScore.objects.bulk_create(
+            [
+                ScorecardScore(scorecard=card, answer_id=answer_id, score=score)
+                for answer_id, score in scores.items()
+                if score is not None
+            ],
+            update_conflicts=True,
+            unique_fields=["scorecard", "answer"],
+            update_fields=["score"],
+        )
     return card

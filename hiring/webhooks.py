@@ -91,16 +91,15 @@ def webhook_endpoint_create(*, team, url: str, events: list[str], created_by) ->
     events = [e.value for e in SUBSCRIBABLE_EVENTS if e in events]  # known ones, in order
     if not events:
         raise WebhookRefused("Choose at least one event.")
-    with transaction.atomic():
-        if team.webhook_endpoints.count() >= MAX_ENDPOINTS_PER_TEAM:
-            raise WebhookRefused(f"A team can have at most {MAX_ENDPOINTS_PER_TEAM} endpoints.")
-        return WebhookEndpoint.objects.create(
-            team=team,
-            url=url,
-            events=events,
-            secret=secrets.token_hex(32),
-            created_by=created_by,
-        )
+    if team.webhook_endpoints.count() >= MAX_ENDPOINTS_PER_TEAM:
+        raise WebhookRefused(f"A team can have at most {MAX_ENDPOINTS_PER_TEAM} endpoints.")
+    return WebhookEndpoint.objects.create(
+        team=team,
+        url=url,
+        events=events,
+        secret=secrets.token_hex(32),
+        created_by=created_by,
+    )
 
 
 def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool) -> WebhookEndpoint:

@@ -102,6 +102,11 @@ class Answer(models.Model):
         return f"Answer {self.position + 1} of session {self.session_id}"
 
     @property
+    def label(self) -> str:
+        """How reviewers refer to it: Q1, Q2... in the order the candidate answered."""
+        return f"Q{self.position + 1}"
+
+    @property
     def is_free_text(self) -> bool:
         return self.kind == Kind.FREE_TEXT
 
