@@ -38,6 +38,8 @@ RESULTS_DIR.mkdir(parents=True, exist_ok=True)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from grading.metrics import nearest_rank  # noqa: E402  (needs the path above)
+
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/viva_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -615,13 +617,7 @@ class RssSampler:
 # ---------------------------------------------------------------- figures
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100)."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
+percentile = nearest_rank
 
 
 def save_results(name: str, data: dict) -> Path:

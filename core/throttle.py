@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 _LOCAL = LocMemCache("viva-throttle-fallback", {})
 
 
-def _incr(store, cache_key: str, window_seconds: int, events: int = 1) -> int | None:
+def count_in_window(store, cache_key: str, window_seconds: int, events: int = 1) -> int | None:
     """Count one in a window's counter; None when the cache could not count (django-redis
     answers None instead of raising while Redis is unreachable). One round trip once the
     window has started."""
@@ -51,10 +51,10 @@ class Throttle:
     def hit(self, key: str, events: int = 1) -> int:
         """Count ``events`` events; return seconds to wait if that goes over the limit, else 0."""
         cache_key, window = self._key(key)
-        count = _incr(caches["default"], cache_key, self.window_seconds, events)
+        count = count_in_window(caches["default"], cache_key, self.window_seconds, events)
         if count is None:  # the shared cache is unreachable
             logger.warning("rate-limit cache unavailable, counting locally")
-            count = _incr(_LOCAL, cache_key, self.window_seconds, events) or 0
+            count = count_in_window(_LOCAL, cache_key, self.window_seconds, events) or 0
         return self._retry_after(window) if count > self.limit else 0
 
     def blocked_for(self, key: str) -> int:

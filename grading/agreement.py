@@ -24,6 +24,7 @@ from typing import Any
 from grading import services
 from grading.calibration import Agreement, Graded, agreement
 from grading.llm import LlmConfig, LlmOutcome, llm_grade
+from grading.metrics import nearest_rank
 from grading.models import Grade, GraderKind
 from grading.rubric import Criterion, Result
 from grading.selectors import final_grade
@@ -124,15 +125,6 @@ def samples_grade(
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         return list(pool.map(grade_one, samples))
-
-
-def nearest_rank(values: Sequence[float], percent: float) -> float:
-    """The nearest-rank percentile: the smallest value with ``percent`` % of values at or
-    below it; nan when there are none."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(math.ceil(percent / 100 * len(ordered)), 1) - 1]
 
 
 @dataclass(frozen=True)

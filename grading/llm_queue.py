@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 
+from core.throttle import count_in_window
 from grading.models import LlmDailyUsage
 
 MODE_ALL = "all"
@@ -101,12 +102,8 @@ class Breaker:
 
     def record_failure(self) -> None:
         cooldown = float(settings.GRADING_LLM_BREAKER_COOLDOWN_SECONDS)
-        cache.add(self.FAILURES, 0, timeout=int(cooldown * 10) or None)
-        try:
-            failures = cache.incr(self.FAILURES)
-        except ValueError:  # expired between add and incr: count this one afresh
-            cache.set(self.FAILURES, 1)
-            failures = 1
+        # None when the cache is down: no count, so the breaker stays shut and calls go on.
+        failures = count_in_window(cache, self.FAILURES, int(cooldown * 10)) or 0
         if failures >= settings.GRADING_LLM_BREAKER_FAILURES:
             cache.set(self.OPEN_UNTIL, time.time() + cooldown, timeout=max(int(cooldown), 1))
             cache.delete(self.FAILURES)

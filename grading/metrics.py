@@ -5,7 +5,24 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-__all__ = ["pearson", "quadratic_weighted_kappa", "rankdata", "rmse", "round_half_up", "spearman"]
+__all__ = [
+    "nearest_rank",
+    "pearson",
+    "quadratic_weighted_kappa",
+    "rankdata",
+    "rmse",
+    "round_half_up",
+    "spearman",
+]
+
+
+def nearest_rank(values: Sequence[float], percent: float) -> float:
+    """The nearest-rank percentile: the smallest value with ``percent`` % of values at or
+    below it; nan when there are none."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(max(math.ceil(percent / 100 * len(ordered)), 1), len(ordered)) - 1]
 
 
 def _check(xs: Sequence[float], ys: Sequence[float]) -> int:

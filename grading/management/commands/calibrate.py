@@ -1,10 +1,7 @@
 from __future__ import annotations
 
 import json
-import logging
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -122,10 +119,9 @@ class Command(BaseCommand):
             f"Asking {config.model} about {len(samples)} sample(s), "
             f"{concurrency} call(s) at a time..."
         )
-        with _quiet_http_logs():
-            report = llm_agreement(
-                samples, config=config, concurrency=concurrency, on_progress=progress
-            )
+        report = llm_agreement(
+            samples, config=config, concurrency=concurrency, on_progress=progress
+        )
         self._write_llm_report(report, quiet=quiet)
         if as_json:
             self.stdout.write(_dumps(report.as_dict()))
@@ -168,20 +164,6 @@ class Command(BaseCommand):
         for kind in report.by_kind:
             means = "  ".join(f"{_fixed(kind.graders[name], 1):>5}" for name in GRADERS)
             write(f"  {kind.kind:9} n={kind.n:3}  {kind.human:5.1f}  {means}")
-
-
-@contextmanager
-def _quiet_http_logs() -> Iterator[None]:
-    # The HTTP client logs every request at INFO; here the progress lines say enough.
-    loggers = [logging.getLogger(name) for name in ("httpx", "httpx2")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
 
 
 def _check_llm_options(*, limit: int | None, concurrency: int) -> None:
