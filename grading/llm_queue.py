@@ -31,9 +31,14 @@ MODE_OFF = "off"
 MODES = (MODE_ALL, MODE_UNCERTAIN, MODE_OFF)
 
 
+def llm_configured() -> bool:
+    """Whether an LLM is configured (GRADING_LLM_MODE decides which answers it sees)."""
+    return bool(settings.OPENAI_API_KEY and settings.GRADING_LLM_MODEL)
+
+
 def llm_mode() -> str:
     """The configured mode; off whenever no model or key is configured."""
-    if not (settings.OPENAI_API_KEY and settings.GRADING_LLM_MODEL):
+    if not llm_configured():
         return MODE_OFF
     mode = str(settings.GRADING_LLM_MODE).strip().lower()
     return mode if mode in MODES else MODE_OFF

@@ -204,8 +204,6 @@ def grade_answers(*, answer_ids: list[int]) -> int:
 
 
 def _second_opinion_reason(mode: str, answer, result: rubric.Result, *, needs_review: bool) -> str:
-    if mode == MODE_OFF:
-        return ""
     return second_opinion_reason(
         mode=mode,
         score=result.score,
@@ -258,11 +256,6 @@ def _verdict_dict(verdict) -> dict:
         "spans": [list(span) for span in verdict.spans],
         "matched": verdict.matched,
     }
-
-
-def llm_enabled() -> bool:
-    """Whether an LLM is configured (GRADING_LLM_MODE decides which answers it sees)."""
-    return bool(settings.OPENAI_API_KEY and settings.GRADING_LLM_MODEL)
 
 
 class GradeRefused(DomainError):

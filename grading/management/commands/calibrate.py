@@ -168,9 +168,9 @@ class Command(BaseCommand):
 
 def _check_llm_options(*, limit: int | None, concurrency: int) -> None:
     # Imported here: the plain calibration must not depend on the LLM wiring.
-    from grading.services import llm_enabled
+    from grading.llm_queue import llm_configured
 
-    if not llm_enabled():
+    if not llm_configured():
         raise CommandError(
             "No LLM is configured: set GRADING_LLM_MODEL and OPENAI_API_KEY (any string "
             "for a local server), and OPENAI_BASE_URL for any server but OpenAI's. "

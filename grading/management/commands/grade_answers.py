@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from grading.answer_check import answer_check
 from grading.calibration import Graded, agreement
-from grading.services import llm_enabled
+from grading.llm_queue import llm_configured
 from questionbank.models import Kind, Question
 from questionbank.selectors import CONTENT_RELATIONS, question_snapshot
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         unknown = sorted(slugs - questions.keys())
         if unknown:
             raise CommandError(f"No free-text question with slug(s): {', '.join(unknown)}")
-        with_llm = llm_enabled()
+        with_llm = llm_configured()
         graded: list[Graded] = []
         fields = ["slug", "answer", "human_score", "score", "confidence", "flags", "needs_review"]
         with out.open("w", newline="", encoding="utf-8") as handle:
