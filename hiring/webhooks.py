@@ -140,11 +140,19 @@ def webhook_event_record(*, event_type: str, invitation_id: int) -> list[int]:
     invitation = candidate_for_event(invitation_id=invitation_id) if endpoints else None
     if invitation is None:
         return []
-    team = invitation.interview_set.team
+    return _event_record(event_type=event_type, endpoints=endpoints, invitation=invitation)
+
+
+def _event_record(*, event_type: str, endpoints, invitation) -> list[int]:
+    """One event of a loaded candidate, for those of ``endpoints`` that take it."""
+    endpoints = [e for e in endpoints if event_type in e.events]
+    if not endpoints:
+        return []
     event_id = uuid.uuid4()
     payload = _event_payload(
-        event_id=event_id, event_type=event_type, team=team, invitation=invitation
-    )
+        event_id=event_id, event_type=event_type, team=invitation.interview_set.team,
+        invitation=invitation,
+    )  # fmt: skip
     return _deliveries_create(
         endpoints=endpoints, event_id=event_id, event_type=event_type, payload=payload,
         invitation=invitation,
@@ -209,8 +217,12 @@ def candidate_graded_check(*, answer_ids: list[int]) -> int:
             Grade.objects.filter(answer=OuterRef("pk"), kind=GraderKind.KEYWORD, is_current=True)
         )
     )
+    team_listens = WebhookEndpoint.objects.filter(
+        team=OuterRef("session__invitation__interview_set__team"), is_active=True
+    )
     invitation_ids = set(
         Answer.objects.filter(id__in=answer_ids, session__invitation__isnull=False)
+        .filter(Exists(team_listens))  # teams without webhooks pay one query, no more
         .filter(~Exists(ungraded))
         .values_list("session__invitation_id", flat=True)
     )
@@ -226,20 +238,23 @@ def session_finished_record(*, session) -> None:
     """Inside the transaction that closes an invited session: ``invitation.completed``,
     and ``candidate.graded`` too when there is no free-text answer left to grade.
 
-    One query when the team has no endpoint. Whatever goes wrong here is logged and
-    rolled back to a savepoint: the candidate's submission stands.
+    One query when the team has no endpoint; the endpoints and the candidate are read
+    once for both events. Whatever goes wrong here is logged and rolled back to a
+    savepoint: the candidate's submission stands.
     """
-    if not _subscribed_endpoints(invitation_id=session.invitation_id, event_type=None):
+    endpoints = _subscribed_endpoints(invitation_id=session.invitation_id, event_type=None)
+    if not endpoints:
         return
     try:
         with transaction.atomic():
-            webhook_event_record(
-                event_type=WebhookEvent.INVITATION_COMPLETED, invitation_id=session.invitation_id
-            )
-            if not session.answers.filter(kind=Kind.FREE_TEXT).exists():
-                webhook_event_record(
-                    event_type=WebhookEvent.CANDIDATE_GRADED, invitation_id=session.invitation_id
-                )
+            invitation = candidate_for_event(invitation_id=session.invitation_id)
+            if invitation is None:
+                return
+            events = [WebhookEvent.INVITATION_COMPLETED]
+            if not any(a.kind == Kind.FREE_TEXT for a in invitation.session.answers.all()):
+                events.append(WebhookEvent.CANDIDATE_GRADED)
+            for event_type in events:
+                _event_record(event_type=event_type, endpoints=endpoints, invitation=invitation)
     except Exception:
         logger.exception("could not record webhooks for session %s", session.id)
 

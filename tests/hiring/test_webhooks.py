@@ -131,7 +131,7 @@ def test_a_webhook_failure_never_blocks_a_submission(world, webhook_receiver, mo
     def broken(**kwargs):
         raise RuntimeError("webhook bug")
 
-    monkeypatch.setattr(webhooks, "webhook_event_record", broken)
+    monkeypatch.setattr(webhooks, "_event_record", broken)
     invitation, session = completed_candidate(world.interview_set, name="Unaffected")
     assert invitation.status == "completed"
     assert session.answers.filter(grades__is_current=True).exists()
