@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hiring.exports import as_shown
 from hiring.models import InterviewSet, Invitation
-from interviews.selectors import overall_score, results_for
+from hiring.selectors import candidate_results
 
 
 def _iso(moment) -> str | None:
@@ -48,20 +48,16 @@ def candidate_record(invitation: Invitation) -> dict:
     """The invitation with its answers' final scores and the overall score (None until
     every answer is graded). Expects the session's answers prefetched with their current
     grades."""
-    session = getattr(invitation, "session", None)
-    answers = list(session.answers.all()) if session else []
-    results = results_for(answers)
+    results, score = candidate_results(invitation)
     return {
         **invitation_record(invitation),
-        "score": as_shown(overall_score(results), 1) if results else None,
+        "score": as_shown(score, 1),
         "answers": [
             {
                 "position": result.answer.position,
                 "question_id": result.answer.asked.id,
                 "title": result.answer.asked.title,
-                "score": as_shown(result.grade.score, 0)
-                if result.grade and result.grade.score is not None
-                else None,
+                "score": as_shown(result.grade.score, 0) if result.grade else None,
             }
             for result in results
         ],

@@ -445,6 +445,14 @@ def answers_prefetch(lookup: str = "session__answers") -> Prefetch:
     )
 
 
+def candidate_results(invitation: Invitation) -> tuple[list[AnswerResult], float | None]:
+    """The candidate's answers with their final grades, and the overall score (None until
+    there is one). Expects ``answers_prefetch()``."""
+    session = getattr(invitation, "session", None)
+    results = results_for(list(session.answers.all()) if session else [])
+    return results, overall_score(results) if results else None
+
+
 def set_ranking(
     *,
     interview_set: InterviewSet,
@@ -481,11 +489,10 @@ def set_ranking(
     rows = []
     for invitation in invitations:
         session = getattr(invitation, "session", None)
-        answers = list(session.answers.all()) if session else []
-        results = results_for(answers)
+        results, score = candidate_results(invitation)
+        answers = [r.answer for r in results]
         by_question: dict[int | None, float | str | None] = {
-            r.answer.asked.id: (r.grade.score if r.grade and r.grade.score is not None else None)
-            for r in results
+            r.answer.asked.id: r.grade.score if r.grade else None for r in results
         }
         blinded = revealed is not None and invitation.id not in revealed
         row = CandidateRow(
@@ -493,7 +500,7 @@ def set_ranking(
             session=session,
             results=results,
             status=invitation.effective_status,
-            score=overall_score(results) if results else None,
+            score=score,
             cells=[by_question.get(c.question_id, NOT_ASKED) for c in columns],
             name=candidate_name(invitation, blinded=blinded),
             email="" if blinded else invitation.email,
