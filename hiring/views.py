@@ -877,14 +877,19 @@ def results_json(request: HtmxHttpRequest, set_id: int) -> HttpResponse:
 
 
 # --------------------------------------------------------------------------- one candidate
-def _candidate_context(request, invitation, access, scorecard_form=None) -> dict:
+def _candidate_context(
+    request, invitation, access, scorecard_form=None, *, with_scorecards: bool = True
+) -> dict:
+    """What the candidate page shows; an answer card alone (htmx) needs no scorecards."""
     review = selectors.candidate_review(invitation=invitation)
-    answers = [item.result.answer for item in review.items]
-    panel = scorecards.scorecard_panel(
-        invitation=invitation, reader=_reader(request, access), answers=answers
-    )
-    if scorecard_form is None:
-        scorecard_form = forms.ScorecardForm.for_draft(answers=answers, draft=panel.mine)
+    panel = None
+    if with_scorecards:
+        answers = [item.result.answer for item in review.items]
+        panel = scorecards.scorecard_panel(
+            invitation=invitation, reader=_reader(request, access), answers=answers
+        )
+        if scorecard_form is None:
+            scorecard_form = forms.ScorecardForm.for_draft(answers=answers, draft=panel.mine)
     blinded = _is_blind(request, invitation.interview_set_id) and invitation.id not in (
         selectors.invitations_scored_by(
             reviewer=request.user, set_ids=[invitation.interview_set_id]
@@ -940,7 +945,7 @@ def answer_override(request: HtmxHttpRequest, invitation_id: int, answer_id: int
     else:
         error = "Give a score from 0 to 100 and a comment saying why."
     if request.htmx:
-        context = _candidate_context(request, invitation, access)
+        context = _candidate_context(request, invitation, access, with_scorecards=False)
         item = next(i for i in context["review"].items if i.result.answer.id == answer.id)
         context.update(item=item, override_error=error, oob_score=True)
         if error:
